@@ -1,0 +1,8 @@
+/* cmd.h - the subcommands of sundial.  Each takes the arguments after its
+ * name (argv[0] is the subcommand) and returns the process exit status. */
+#ifndef SUNDIAL_CMD_CMD_H
+#define SUNDIAL_CMD_CMD_H
+
+int cmd_query(int argc, char **argv);
+
+#endif

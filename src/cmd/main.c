@@ -1,0 +1,52 @@
+/* main.c - `sundial COMMAND [ARGS]`: dispatches to the subcommands. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd/cmd.h"
+#include "common/log.h"
+
+#ifndef SUNDIAL_VERSION
+#define SUNDIAL_VERSION "0.1.0"
+#endif
+
+static const struct {
+	const char *name;
+	int (*fn)(int, char **);
+	const char *what;
+} commands[] = {
+	{"query", cmd_query, "ask time servers for the time, as a client would"},
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: sundial COMMAND [OPTIONS] [ARGS]\n\n"
+		   "sundial monitors time servers and the network around them.\n\n"
+		   "Commands:\n");
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].what);
+	fprintf(f, "\n'sundial COMMAND --help' shows a command's options; man sundial-COMMAND "
+		   "explains it.\n");
+}
+
+int main(int argc, char **argv)
+{
+	log_init("sundial");
+	if (argc < 2) {
+		usage(stderr);
+		return 64;
+	}
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0) {
+		printf("sundial %s\n", SUNDIAL_VERSION);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "sundial: unknown command '%s'; 'sundial --help' lists them\n", argv[1]);
+	return 64;
+}

@@ -1,0 +1,56 @@
+/* mem.c - allocation and secret-handling helpers; see mem.h. */
+#include "common/mem.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+
+void *mem_alloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p)
+		fatal("out of memory (%zu bytes)", n);
+	return p;
+}
+
+void *mem_calloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+	if (!p)
+		fatal("out of memory (%zu x %zu bytes)", n, size);
+	return p;
+}
+
+void *mem_realloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+	if (!q)
+		fatal("out of memory (%zu bytes)", n);
+	return q;
+}
+
+char *mem_strdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *d = mem_alloc(n);
+	memcpy(d, s, n);
+	return d;
+}
+
+void mem_wipe(void *p, size_t n)
+{
+	if (p && n)
+		explicit_bzero(p, n);
+}
+
+size_t str_copy(char *dst, const char *src, size_t dstsize)
+{
+	size_t n = strlen(src);
+	if (dstsize) {
+		size_t c = n < dstsize - 1 ? n : dstsize - 1;
+		memcpy(dst, src, c);
+		dst[c] = '\0';
+	}
+	return n;
+}
