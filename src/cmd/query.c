@@ -67,6 +67,7 @@ struct entry {
 	char message[300];    /* resolution error */
 	struct ntpc_target *target; /* NULL when resolution failed */
 	struct ntpc_summary sum;
+	bool auth_ignored; /* keyed requests unanswered, unsigned ones answered */
 };
 
 static void help(FILE *f)
@@ -363,6 +364,14 @@ static void describe(const struct entry *e, const struct opts *o, char *buf, siz
 			 strerror(s->err));
 		break;
 	case NTPC_AUTH_FAILED:
+		if (e->auth_ignored) {
+			snprintf(buf, len,
+				 "authentication failed: the server answers unauthenticated requests "
+				 "but ignores those signed with key %ld (it does not know the key id, "
+				 "or its key differs)",
+				 o->key_id);
+			break;
+		}
 		switch (s->auth) {
 		case MAC_MISSING:
 			snprintf(buf, len,
@@ -537,7 +546,9 @@ static void print_json(struct entry *es, size_t n, const struct opts *o, const s
 			json_object_set_new(a, "key_id", json_integer(key->id));
 			json_object_set_new(a, "algorithm", json_string(key_alg_name(key->alg)));
 			json_object_set_new(a, "result",
-					    json_string(s->received ? auth_word(s->auth) : "none"));
+					    json_string(e->auth_ignored ? "ignored"
+							: s->received ? auth_word(s->auth)
+								      : "none"));
 			json_object_set_new(j, "auth", a);
 		} else {
 			json_t *a = json_object();
@@ -715,6 +726,46 @@ static int print_nagios(struct entry *es, size_t n, const struct opts *o)
 	return state;
 }
 
+/* Some servers (chronyd) drop a request whose MAC they cannot verify, so a
+ * wrong or unknown key looks like a dead server.  For keyed addresses that
+ * gave no reply, one unsigned request tells the two apart. */
+static void probe_unsigned(struct entry *es, size_t n, const struct ntpc_opts *keyed)
+{
+	struct ntpc_opts po = *keyed;
+	po.key = NULL;
+	po.samples = 1;
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++)
+		if (es[i].target && es[i].sum.status == NTPC_TIMEOUT)
+			m++;
+	if (m == 0)
+		return;
+	struct ntpc_target *pt = mem_calloc(m, sizeof *pt);
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!es[i].target || es[i].sum.status != NTPC_TIMEOUT)
+			continue;
+		pt[k].addr = es[i].addr;
+		ntpc_target_init(&pt[k], &po);
+		k++;
+	}
+	(void)ntpc_run(pt, m, &po);
+	k = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!es[i].target || es[i].sum.status != NTPC_TIMEOUT)
+			continue;
+		struct ntpc_summary ps;
+		ntpc_summarize(&pt[k], false, &ps);
+		if (ps.received > 0) {
+			es[i].sum.status = NTPC_AUTH_FAILED;
+			es[i].auth_ignored = true;
+		}
+		ntpc_target_fini(&pt[k]);
+		k++;
+	}
+	free(pt);
+}
+
 int cmd_query(int argc, char **argv)
 {
 	struct opts o = {
@@ -829,6 +880,8 @@ int cmd_query(int argc, char **argv)
 	for (size_t i = 0; i < n; i++)
 		if (es[i].target)
 			ntpc_summarize(es[i].target, key != NULL, &es[i].sum);
+	if (key)
+		probe_unsigned(es, n, &eo);
 
 	switch (o.out) {
 	case OUT_TEXT:
