@@ -11,22 +11,14 @@
 const char *ntp_strerror(enum ntp_status st)
 {
 	switch (st) {
-	case NTP_OK:
-		return "ok";
-	case NTP_E_TRUNCATED:
-		return "truncated packet";
-	case NTP_E_VERSION:
-		return "unsupported NTP version";
-	case NTP_E_MODE:
-		return "control or private mode, not a time packet";
-	case NTP_E_EF_LENGTH:
-		return "invalid extension field length";
-	case NTP_E_TOO_MANY_EF:
-		return "too many extension fields";
-	case NTP_E_MAC_LENGTH:
-		return "invalid MAC length";
-	case NTP_E_TOO_LONG:
-		return "packet too long";
+	case NTP_OK: return "ok";
+	case NTP_E_TRUNCATED: return "truncated packet";
+	case NTP_E_VERSION: return "unsupported NTP version";
+	case NTP_E_MODE: return "control or private mode, not a time packet";
+	case NTP_E_EF_LENGTH: return "invalid extension field length";
+	case NTP_E_TOO_MANY_EF: return "too many extension fields";
+	case NTP_E_MAC_LENGTH: return "invalid MAC length";
+	case NTP_E_TOO_LONG: return "packet too long";
 	}
 	return "unknown error";
 }
@@ -56,6 +48,45 @@ static enum ntp_status decode_mac(struct rd *r, size_t off, struct ntp_pkt *out)
 	rd_bytes(r, out->digest, out->digest_len);
 	out->mac_kind = NTP_MAC_DIGEST;
 	return r->bad ? NTP_E_TRUNCATED : NTP_OK;
+}
+
+/* A remainder that can only be a MAC: a crypto-NAK, or a key id and a 16-
+ * or 20-octet digest (RFC 7822 section 7.5; chrony's parse_packet()). */
+static bool is_v4_mac_len(size_t n)
+{
+	return n == 4 || (n >= 20 && n <= NTP_MAX_V4_MAC);
+}
+
+/* Everything after the header: extension fields, then the MAC. */
+static enum ntp_status decode_body(struct rd *r, size_t len, struct ntp_pkt *out)
+{
+	/* NTPv4 extension fields (RFC 7822 section 7.5): walk them until what
+	 * is left can only be a MAC or nothing.  Fewer octets than the
+	 * smallest field (16) that are not a MAC cannot be a field either:
+	 * they are a bad trailer, whatever they hold.  NTPv3 and older have
+	 * no extension fields: all that follows the header is the MAC. */
+	if (out->version == 4) {
+		while (r->left > 0 && !is_v4_mac_len(r->left)) {
+			size_t off = len - r->left;
+			if (r->left < NTP_EF_MIN_LEN)
+				return NTP_E_MAC_LENGTH;
+			uint16_t type = rd_be16(r);
+			uint16_t flen = rd_be16(r);
+			if (flen < NTP_EF_MIN_LEN || flen % 4 != 0)
+				return NTP_E_EF_LENGTH;
+			if ((size_t)flen - 4 > r->left)
+				return NTP_E_TRUNCATED;
+			if (out->n_ef == NTP_MAX_EF)
+				return NTP_E_TOO_MANY_EF;
+			struct ntp_ef *ef = &out->ef[out->n_ef++];
+			ef->type = type;
+			ef->len = flen;
+			ef->body_off = off + 4;
+			ef->body_len = (size_t)flen - 4;
+			rd_skip(r, ef->body_len);
+		}
+	}
+	return decode_mac(r, len - r->left, out);
 }
 
 enum ntp_status ntp_pkt_decode(const uint8_t *buf, size_t len, struct ntp_pkt *out)
@@ -89,31 +120,19 @@ enum ntp_status ntp_pkt_decode(const uint8_t *buf, size_t len, struct ntp_pkt *o
 	if (r.bad)
 		return NTP_E_TRUNCATED;
 
-	/* NTPv4 extension fields (RFC 7822 section 7.5): walk them until what
-	 * is left can only be a MAC (4 or 20..24 octets) or nothing.  NTPv3
-	 * and older have no extension fields: all that follows is the MAC. */
-	if (out->version == 4) {
-		while (r.left > 0 && !(r.left == 4 || (r.left >= 20 && r.left <= NTP_MAX_V4_MAC))) {
-			size_t off = len - r.left;
-			if (r.left < 4)
-				return NTP_E_TRUNCATED;
-			uint16_t type = rd_be16(&r);
-			uint16_t flen = rd_be16(&r);
-			if (flen < NTP_EF_MIN_LEN || flen % 4 != 0)
-				return NTP_E_EF_LENGTH;
-			if ((size_t)flen - 4 > r.left)
-				return NTP_E_TRUNCATED;
-			if (out->n_ef == NTP_MAX_EF)
-				return NTP_E_TOO_MANY_EF;
-			struct ntp_ef *ef = &out->ef[out->n_ef++];
-			ef->type = type;
-			ef->len = flen;
-			ef->body_off = off + 4;
-			ef->body_len = (size_t)flen - 4;
-			rd_skip(&r, ef->body_len);
-		}
+	enum ntp_status st = decode_body(&r, len, out);
+	if (st != NTP_OK) {
+		/* ntp.h: on error only the header fields are kept.  Drop the
+		 * extension fields and MAC parts found before the error. */
+		out->n_ef = 0;
+		memset(out->ef, 0, sizeof out->ef);
+		out->mac_kind = NTP_MAC_NONE;
+		out->key_id = 0;
+		out->mac_off = 0;
+		out->digest_len = 0;
+		memset(out->digest, 0, sizeof out->digest);
 	}
-	return decode_mac(&r, len - r.left, out);
+	return st;
 }
 
 size_t ntp_pkt_encode(const struct ntp_pkt *p, uint8_t *buf, size_t len)
@@ -234,21 +253,21 @@ static const struct {
 	const char *meaning;
 } kiss_table[] = {
 	/* RFC 5905 Figure 13, and RFC 8915 section 5.7 for NTSN. */
-	{"ACST", NTP_KISS_NONE, "the association belongs to a unicast server"},
-	{"AUTH", NTP_KISS_STOP, "server authentication failed"},
-	{"AUTO", NTP_KISS_STOP, "autokey sequence failed"},
-	{"BCST", NTP_KISS_NONE, "the association belongs to a broadcast server"},
-	{"CRYP", NTP_KISS_STOP, "cryptographic authentication or identification failed"},
-	{"DENY", NTP_KISS_STOP, "access denied by the server: stop querying it"},
-	{"DROP", NTP_KISS_NONE, "lost peer in symmetric mode"},
-	{"RSTR", NTP_KISS_STOP, "access denied due to local policy: stop querying it"},
-	{"INIT", NTP_KISS_NONE, "the association has not yet synchronised for the first time"},
-	{"MCST", NTP_KISS_NONE, "the association belongs to a dynamically discovered server"},
-	{"NKEY", NTP_KISS_STOP, "no key found: the key id is unknown to the server"},
-	{"RATE", NTP_KISS_BACKOFF, "rate exceeded: reduce the polling rate"},
-	{"RMOT", NTP_KISS_NONE, "alteration of the association from a remote host running ntpdc"},
-	{"STEP", NTP_KISS_NONE, "a step change in system time has occurred"},
-	{"NTSN", NTP_KISS_STOP, "NTS negative acknowledgement: cookies not accepted"},
+	{ "ACST", NTP_KISS_NONE, "the association belongs to a unicast server" },
+	{ "AUTH", NTP_KISS_STOP, "server authentication failed" },
+	{ "AUTO", NTP_KISS_STOP, "autokey sequence failed" },
+	{ "BCST", NTP_KISS_NONE, "the association belongs to a broadcast server" },
+	{ "CRYP", NTP_KISS_STOP, "cryptographic authentication or identification failed" },
+	{ "DENY", NTP_KISS_STOP, "access denied by the server: stop querying it" },
+	{ "DROP", NTP_KISS_NONE, "lost peer in symmetric mode" },
+	{ "RSTR", NTP_KISS_STOP, "access denied due to local policy: stop querying it" },
+	{ "INIT", NTP_KISS_NONE, "the association has not yet synchronised for the first time" },
+	{ "MCST", NTP_KISS_NONE, "the association belongs to a dynamically discovered server" },
+	{ "NKEY", NTP_KISS_STOP, "no key found: the key id is unknown to the server" },
+	{ "RATE", NTP_KISS_BACKOFF, "rate exceeded: reduce the polling rate" },
+	{ "RMOT", NTP_KISS_NONE, "alteration of the association from a remote host running ntpdc" },
+	{ "STEP", NTP_KISS_NONE, "a step change in system time has occurred" },
+	{ "NTSN", NTP_KISS_STOP, "NTS negative acknowledgement: cookies not accepted" },
 };
 
 const char *ntp_kiss_describe(const uint8_t code[4], enum ntp_kiss_action *action)
@@ -298,14 +317,14 @@ char *ntp_refid_format(const struct ntp_pkt *p, char *buf, size_t len)
 
 const char *ntp_mode_name(unsigned mode)
 {
-	static const char *const names[] = {"reserved",  "symmetric active", "symmetric passive",
-					    "client",    "server",           "broadcast",
-					    "control",   "private"};
+	static const char *const names[] = { "reserved", "symmetric active", "symmetric passive",
+					     "client",	 "server",	     "broadcast",
+					     "control",	 "private" };
 	return mode < 8 ? names[mode] : "invalid";
 }
 
 const char *ntp_leap_name(unsigned leap)
 {
-	static const char *const names[] = {"none", "insert", "delete", "unsynchronised"};
+	static const char *const names[] = { "none", "insert", "delete", "unsynchronised" };
 	return leap < 4 ? names[leap] : "invalid";
 }
