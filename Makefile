@@ -34,6 +34,7 @@ fuzz: deps
 		-Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
 	ninja -C build-fuzz
 	@for f in build-fuzz/tests/fuzz_*; do \
+		[ -f "$$f" ] && [ -x "$$f" ] || continue; \
 		n=$${f##*/fuzz_}; mkdir -p build-fuzz/corpus-$$n; \
 		echo "== $$f ($(FUZZ_SECONDS) s)"; \
 		$$f -max_total_time=$(FUZZ_SECONDS) build-fuzz/corpus-$$n tests/fuzz/corpus/$$n || exit 1; \
