@@ -29,13 +29,13 @@ enum key_alg {
 struct key {
 	uint32_t id;
 	enum key_alg alg;
-	size_t len;                     /* secret length in octets */
+	size_t len; /* secret length in octets */
 	uint8_t secret[KEY_MAX_SECRET];
 };
 
 enum keyfile_format {
-	KEYFILE_AUTO,   /* decide from the file's contents (see keyring_parse) */
-	KEYFILE_NTP,    /* ntpd / NTPsec ntp.keys */
+	KEYFILE_AUTO,	/* decide from the file's contents (see keyring_parse) */
+	KEYFILE_NTP,	/* ntpd / NTPsec ntp.keys */
 	KEYFILE_CHRONY, /* chrony.keys */
 };
 
@@ -50,12 +50,14 @@ void keyring_free(keyring *kr);
 /* Parses key-file text (len bytes, need not be NUL-terminated) into kr.
  * name is used in messages ("ntp.keys").  With KEYFILE_AUTO, a file using a
  * chrony-only form (HEX:/ASCII: prefixes, a line without a type, AES128 or
- * AES256) is read as chrony.keys, otherwise as ntp.keys.
+ * AES256) is read as chrony.keys, otherwise as ntp.keys ("1 MD5" counts as an
+ * ntp.keys line missing its key, not as a line without a type).
  * Returns 0, or -EINVAL with "name:line: what was expected" in err (which
  * never contains key material).  On error kr keeps the keys before the bad
  * line. */
 int keyring_parse(keyring *kr, const char *text, size_t len, const char *name,
-		  enum keyfile_format fmt, char *err, size_t errlen) __attribute__((warn_unused_result));
+		  enum keyfile_format fmt, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
 
 /* Reads and parses a key file.  Returns 0 or a negative errno, with a message
  * in err.  Sets *world_readable if others than the owner and group can read

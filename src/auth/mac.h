@@ -32,11 +32,11 @@ int mac_append(const struct key *key, uint8_t *buf, size_t cap, size_t *used)
 
 enum mac_verdict {
 	MAC_VALID = 0,
-	MAC_MISSING,     /* the reply carries no MAC */
-	MAC_CRYPTO_NAK,  /* the server could not authenticate the request */
+	MAC_MISSING,	 /* the reply carries no MAC */
+	MAC_CRYPTO_NAK,	 /* the server could not authenticate the request */
 	MAC_WRONG_KEYID, /* the reply is signed with another key id */
-	MAC_BAD,         /* the MAC does not match */
-	MAC_ERROR,       /* could not compute (OpenSSL failure) */
+	MAC_BAD,	 /* the MAC does not match */
+	MAC_ERROR,	 /* could not compute (OpenSSL failure) */
 };
 
 /* Checks the trailer of a decoded packet (pkt holds the bytes that
