@@ -14,7 +14,7 @@ static const struct {
 	int (*fn)(int, char **);
 	const char *what;
 } commands[] = {
-	{"query", cmd_query, "ask time servers for the time, as a client would"},
+	{ "query", cmd_query, "ask time servers for the time, as a client would" },
 };
 
 static void usage(FILE *f)

@@ -58,13 +58,13 @@ struct opts {
 
 /* One address of one server argument, and what became of it. */
 struct entry {
-	const char *arg;      /* the SERVER argument (borrowed from argv) */
+	const char *arg; /* the SERVER argument (borrowed from argv) */
 	char host[256];
 	struct sockaddr_storage addr;
 	char address[64];
 	uint16_t port;
-	int resolve_err;      /* 0, or -ENOENT/-EAFNOSUPPORT/-EIO/-EINVAL */
-	char message[300];    /* resolution error */
+	int resolve_err;	    /* 0, or -ENOENT/-EAFNOSUPPORT/-EIO/-EINVAL */
+	char message[300];	    /* resolution error */
 	struct ntpc_target *target; /* NULL when resolution failed */
 	struct ntpc_summary sum;
 	bool auth_ignored; /* keyed requests unanswered, unsigned ones answered */
@@ -133,28 +133,28 @@ enum {
 static int parse_args(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
-		{"all-addresses", no_argument, NULL, 'A'},
-		{"samples", required_argument, NULL, 'n'},
-		{"interval", required_argument, NULL, 'i'},
-		{"timeout", required_argument, NULL, 't'},
-		{"port", required_argument, NULL, 'p'},
-		{"keyfile", required_argument, NULL, 'k'},
-		{"key-id", required_argument, NULL, 'a'},
-		{"key-format", required_argument, NULL, OPT_KEY_FORMAT},
-		{"bind", required_argument, NULL, 'b'},
-		{"brief", no_argument, NULL, OPT_BRIEF},
-		{"json", no_argument, NULL, 'j'},
-		{"prom", no_argument, NULL, OPT_PROM},
-		{"nagios", no_argument, NULL, OPT_NAGIOS},
-		{"warning", required_argument, NULL, 'w'},
-		{"critical", required_argument, NULL, 'c'},
-		{"warn-stratum", required_argument, NULL, 'W'},
-		{"crit-stratum", required_argument, NULL, 'C'},
-		{"warn-delay", required_argument, NULL, OPT_WARN_DELAY},
-		{"crit-delay", required_argument, NULL, OPT_CRIT_DELAY},
-		{"verbose", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		{ "all-addresses", no_argument, NULL, 'A' },
+		{ "samples", required_argument, NULL, 'n' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "keyfile", required_argument, NULL, 'k' },
+		{ "key-id", required_argument, NULL, 'a' },
+		{ "key-format", required_argument, NULL, OPT_KEY_FORMAT },
+		{ "bind", required_argument, NULL, 'b' },
+		{ "brief", no_argument, NULL, OPT_BRIEF },
+		{ "json", no_argument, NULL, 'j' },
+		{ "prom", no_argument, NULL, OPT_PROM },
+		{ "nagios", no_argument, NULL, OPT_NAGIOS },
+		{ "warning", required_argument, NULL, 'w' },
+		{ "critical", required_argument, NULL, 'c' },
+		{ "warn-stratum", required_argument, NULL, 'W' },
+		{ "crit-stratum", required_argument, NULL, 'C' },
+		{ "warn-delay", required_argument, NULL, OPT_WARN_DELAY },
+		{ "crit-delay", required_argument, NULL, OPT_CRIT_DELAY },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	double v;
 	int c;
@@ -162,15 +162,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	while ((c = getopt_long(argc, argv, "46An:i:t:p:k:a:b:jw:c:W:C:vh", longopts, NULL)) !=
 	       -1) {
 		switch (c) {
-		case '4':
-			o->family = AF_INET;
-			break;
-		case '6':
-			o->family = AF_INET6;
-			break;
-		case 'A':
-			o->all_addresses = true;
-			break;
+		case '4': o->family = AF_INET; break;
+		case '6': o->family = AF_INET6; break;
+		case 'A': o->all_addresses = true; break;
 		case 'n':
 			if (!parse_double(optarg, 1, 100000, &v) || v != floor(v))
 				return usage_error("-n needs a whole number of samples from 1 to "
@@ -180,7 +174,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 'i':
 			if (!parse_double(optarg, 0, 3600, &o->interval))
-				return usage_error("-i needs seconds from 0 to 3600, not '%s'", optarg);
+				return usage_error("-i needs seconds from 0 to 3600, not '%s'",
+						   optarg);
 			break;
 		case 't':
 			if (!parse_double(optarg, 0.001, 3600, &o->timeout))
@@ -189,16 +184,15 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 'p':
 			if (!parse_double(optarg, 1, 65535, &v) || v != floor(v))
-				return usage_error("-p needs a port from 1 to 65535, not '%s'", optarg);
+				return usage_error("-p needs a port from 1 to 65535, not '%s'",
+						   optarg);
 			o->port = (uint16_t)v;
 			break;
-		case 'k':
-			o->keyfile = optarg;
-			break;
+		case 'k': o->keyfile = optarg; break;
 		case 'a':
 			if (!parse_double(optarg, 1, 4294967295.0, &v) || v != floor(v))
-				return usage_error("-a needs a key id from 1 to 4294967295, not '%s'",
-						   optarg);
+				return usage_error(
+					"-a needs a key id from 1 to 4294967295, not '%s'", optarg);
 			o->key_id = (long)v;
 			break;
 		case OPT_KEY_FORMAT:
@@ -210,36 +204,30 @@ static int parse_args(int argc, char **argv, struct opts *o)
 				return usage_error("--key-format is 'ntp' or 'chrony', not '%s'",
 						   optarg);
 			break;
-		case 'b':
-			o->bind = optarg;
-			break;
-		case OPT_BRIEF:
-			o->out = OUT_BRIEF;
-			break;
-		case 'j':
-			o->out = OUT_JSON;
-			break;
-		case OPT_PROM:
-			o->out = OUT_PROM;
-			break;
-		case OPT_NAGIOS:
-			o->out = OUT_NAGIOS;
-			break;
+		case 'b': o->bind = optarg; break;
+		case OPT_BRIEF: o->out = OUT_BRIEF; break;
+		case 'j': o->out = OUT_JSON; break;
+		case OPT_PROM: o->out = OUT_PROM; break;
+		case OPT_NAGIOS: o->out = OUT_NAGIOS; break;
 		case 'w':
 			if (!parse_double(optarg, 0, 1e9, &o->warn_offset))
-				return usage_error("-w needs an offset in seconds, not '%s'", optarg);
+				return usage_error("-w needs an offset in seconds, not '%s'",
+						   optarg);
 			break;
 		case 'c':
 			if (!parse_double(optarg, 0, 1e9, &o->crit_offset))
-				return usage_error("-c needs an offset in seconds, not '%s'", optarg);
+				return usage_error("-c needs an offset in seconds, not '%s'",
+						   optarg);
 			break;
 		case 'W':
 			if (!parse_double(optarg, 0, 16, &o->warn_stratum))
-				return usage_error("-W needs a stratum from 0 to 16, not '%s'", optarg);
+				return usage_error("-W needs a stratum from 0 to 16, not '%s'",
+						   optarg);
 			break;
 		case 'C':
 			if (!parse_double(optarg, 0, 16, &o->crit_stratum))
-				return usage_error("-C needs a stratum from 0 to 16, not '%s'", optarg);
+				return usage_error("-C needs a stratum from 0 to 16, not '%s'",
+						   optarg);
 			break;
 		case OPT_WARN_DELAY:
 			if (!parse_double(optarg, 0, 1e9, &o->warn_delay))
@@ -249,12 +237,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			if (!parse_double(optarg, 0, 1e9, &o->crit_delay))
 				return usage_error("--crit-delay needs seconds, not '%s'", optarg);
 			break;
-		case 'v':
-			log_set_verbosity(log_get_verbosity() + 1);
-			break;
-		case 'h':
-			help(stdout);
-			return -1;
+		case 'v': log_set_verbosity(log_get_verbosity() + 1); break;
+		case 'h': help(stdout); return -1;
 		default:
 			fprintf(stderr, "'sundial query --help' lists the options.\n");
 			return EXIT_USAGE;
@@ -276,20 +260,13 @@ static const char *status_word(const struct entry *e)
 	if (e->resolve_err)
 		return "unresolved";
 	switch (e->sum.status) {
-	case NTPC_OK:
-		return "ok";
-	case NTPC_UNSYNC:
-		return "unsynchronised";
-	case NTPC_KOD:
-		return "kod";
-	case NTPC_TIMEOUT:
-		return "timeout";
-	case NTPC_UNREACHABLE:
-		return "unreachable";
-	case NTPC_AUTH_FAILED:
-		return "auth_failed";
-	case NTPC_INVALID:
-		return "invalid";
+	case NTPC_OK: return "ok";
+	case NTPC_UNSYNC: return "unsynchronised";
+	case NTPC_KOD: return "kod";
+	case NTPC_TIMEOUT: return "timeout";
+	case NTPC_UNREACHABLE: return "unreachable";
+	case NTPC_AUTH_FAILED: return "auth_failed";
+	case NTPC_INVALID: return "invalid";
 	}
 	return "unknown";
 }
@@ -299,19 +276,13 @@ static int exit_status(const struct entry *e)
 	if (e->resolve_err)
 		return EXIT_UNRESOLVED;
 	switch (e->sum.status) {
-	case NTPC_OK:
-		return EXIT_OK;
+	case NTPC_OK: return EXIT_OK;
 	case NTPC_UNSYNC:
-	case NTPC_INVALID:
-		return EXIT_UNSYNC;
-	case NTPC_KOD:
-		return EXIT_KOD;
-	case NTPC_TIMEOUT:
-		return EXIT_TIMEOUT;
-	case NTPC_UNREACHABLE:
-		return EXIT_UNREACHABLE;
-	case NTPC_AUTH_FAILED:
-		return EXIT_AUTH;
+	case NTPC_INVALID: return EXIT_UNSYNC;
+	case NTPC_KOD: return EXIT_KOD;
+	case NTPC_TIMEOUT: return EXIT_TIMEOUT;
+	case NTPC_UNREACHABLE: return EXIT_UNREACHABLE;
+	case NTPC_AUTH_FAILED: return EXIT_AUTH;
 	}
 	return EXIT_UNSYNC;
 }
@@ -319,18 +290,12 @@ static int exit_status(const struct entry *e)
 static const char *auth_word(uint8_t v)
 {
 	switch (v) {
-	case MAC_VALID:
-		return "valid";
-	case MAC_MISSING:
-		return "missing";
-	case MAC_CRYPTO_NAK:
-		return "crypto_nak";
-	case MAC_WRONG_KEYID:
-		return "wrong_key_id";
-	case MAC_BAD:
-		return "bad";
-	default:
-		return "error";
+	case MAC_VALID: return "valid";
+	case MAC_MISSING: return "missing";
+	case MAC_CRYPTO_NAK: return "crypto_nak";
+	case MAC_WRONG_KEYID: return "wrong_key_id";
+	case MAC_BAD: return "bad";
+	default: return "error";
 	}
 }
 
@@ -366,8 +331,10 @@ static void describe(const struct entry *e, const struct opts *o, char *buf, siz
 	case NTPC_AUTH_FAILED:
 		if (e->auth_ignored) {
 			snprintf(buf, len,
-				 "authentication failed: the server answers unauthenticated requests "
-				 "but ignores those signed with key %ld (it does not know the key id, "
+				 "authentication failed: the server answers unauthenticated "
+				 "requests "
+				 "but ignores those signed with key %ld (it does not know the key "
+				 "id, "
 				 "or its key differs)",
 				 o->key_id);
 			break;
@@ -386,7 +353,8 @@ static void describe(const struct entry *e, const struct opts *o, char *buf, siz
 				 o->key_id);
 			break;
 		case MAC_WRONG_KEYID:
-			snprintf(buf, len, "authentication failed: reply signed with key %u, not %ld",
+			snprintf(buf, len,
+				 "authentication failed: reply signed with key %u, not %ld",
 				 s->last ? s->last->reply.key_id : 0, o->key_id);
 			break;
 		case MAC_BAD:
@@ -432,15 +400,17 @@ static void print_text(struct entry *es, size_t n, const struct opts *o, const s
 			       b->offset, s->offset_median, s->offset_spread, s->valid);
 			printf("  delay      %.9f s    lowest of %zu; median %.9f s\n", b->delay,
 			       s->valid, s->delay_median);
-			printf("  root dist  %.6f s       root delay %.6f s, root dispersion %.6f s\n",
+			printf("  root dist  %.6f s       root delay %.6f s, root dispersion %.6f "
+			       "s\n",
 			       s->root_distance, ntp_short_to_sec(p->root_delay),
 			       ntp_short_to_sec(p->root_disp));
 			printf("  processing %.9f s    server receive to transmit (T3 - T2)\n",
 			       ntp_ts_diff(p->xmt_ts, p->rec_ts));
 		}
 		printf("  stratum    %-3u refid %s%s\n", p->stratum, refid,
-		       p->stratum >= 2 && p->stratum < 16 ? " (IPv4 address, or hash of an IPv6 one)"
-							   : "");
+		       p->stratum >= 2 && p->stratum < 16
+			       ? " (IPv4 address, or hash of an IPv6 one)"
+			       : "");
 		printf("  leap       %s; version %u, precision 2^%d s (%.3g s), poll 2^%d s\n",
 		       ntp_leap_name(p->leap), p->version, p->precision, ldexp(1.0, p->precision),
 		       p->poll);
@@ -448,14 +418,16 @@ static void print_text(struct entry *es, size_t n, const struct opts *o, const s
 			enum ntp_kiss_action act;
 			const char *m = ntp_kiss_describe(p->refid, &act);
 			printf("  kiss code  %.4s: %s%s\n", (const char *)p->refid, m,
-			       act == NTP_KISS_STOP      ? " (stop querying)"
+			       act == NTP_KISS_STOP	 ? " (stop querying)"
 			       : act == NTP_KISS_BACKOFF ? " (back off)"
 							 : "");
 		}
 		if (key)
-			printf("  auth       %s (key %u, %s)\n", mac_verdict_str((enum mac_verdict)s->auth),
-			       key->id, key_alg_name(key->alg));
-		if (e->target && (e->target->bogus || e->target->duplicates || e->target->malformed))
+			printf("  auth       %s (key %u, %s)\n",
+			       mac_verdict_str((enum mac_verdict)s->auth), key->id,
+			       key_alg_name(key->alg));
+		if (e->target &&
+		    (e->target->bogus || e->target->duplicates || e->target->malformed))
 			printf("  ignored    %lu bogus, %lu duplicate, %lu malformed replies\n",
 			       e->target->bogus, e->target->duplicates, e->target->malformed);
 	}
@@ -484,8 +456,8 @@ static void print_brief(struct entry *es, size_t n)
 
 static json_t *sample_json(const struct ntpc_sample *x)
 {
-	static const char *const state[] = {"pending", "ok",   "timeout", "unreachable",
-					    "kod",     "auth", "invalid", "skipped"};
+	static const char *const state[] = { "pending", "ok",	"timeout", "unreachable",
+					     "kod",	"auth", "invalid", "skipped" };
 	json_t *j = json_object();
 	json_object_set_new(j, "state", json_string(x->state < 8 ? state[x->state] : "?"));
 	if (x->state == NTPC_S_OK) {
@@ -506,7 +478,8 @@ static void print_json(struct entry *es, size_t n, const struct opts *o, const s
 		char msg[512];
 		describe(e, o, msg, sizeof msg);
 		json_object_set_new(j, "server", json_string(e->arg));
-		json_object_set_new(j, "address", e->address[0] ? json_string(e->address) : json_null());
+		json_object_set_new(j, "address",
+				    e->address[0] ? json_string(e->address) : json_null());
 		json_object_set_new(j, "port", json_integer(e->port));
 		json_object_set_new(j, "status", json_string(status_word(e)));
 		json_object_set_new(j, "message", json_string(msg));
@@ -515,19 +488,22 @@ static void print_json(struct entry *es, size_t n, const struct opts *o, const s
 			json_object_set_new(j, "offset", json_real(b->offset));
 			json_object_set_new(j, "delay", json_real(b->delay));
 			json_object_set_new(j, "root_distance", json_real(s->root_distance));
-			json_object_set_new(j, "processing_time",
-					    json_real(ntp_ts_diff(b->reply.xmt_ts, b->reply.rec_ts)));
+			json_object_set_new(
+				j, "processing_time",
+				json_real(ntp_ts_diff(b->reply.xmt_ts, b->reply.rec_ts)));
 		}
 		if (b) {
 			const struct ntp_pkt *p = &b->reply;
 			char refid[32];
 			json_object_set_new(j, "stratum", json_integer(p->stratum));
-			json_object_set_new(j, "refid", json_string(ntp_refid_format(p, refid, sizeof refid)));
+			json_object_set_new(j, "refid",
+					    json_string(ntp_refid_format(p, refid, sizeof refid)));
 			json_object_set_new(j, "leap", json_string(ntp_leap_name(p->leap)));
 			json_object_set_new(j, "version", json_integer(p->version));
 			json_object_set_new(j, "precision", json_integer(p->precision));
 			json_object_set_new(j, "poll", json_integer(p->poll));
-			json_object_set_new(j, "root_delay", json_real(ntp_short_to_sec(p->root_delay)));
+			json_object_set_new(j, "root_delay",
+					    json_real(ntp_short_to_sec(p->root_delay)));
 			json_object_set_new(j, "root_dispersion",
 					    json_real(ntp_short_to_sec(p->root_disp)));
 			if (ntp_is_kod(p)) {
@@ -547,8 +523,8 @@ static void print_json(struct entry *es, size_t n, const struct opts *o, const s
 			json_object_set_new(a, "algorithm", json_string(key_alg_name(key->alg)));
 			json_object_set_new(a, "result",
 					    json_string(e->auth_ignored ? "ignored"
-							: s->received ? auth_word(s->auth)
-								      : "none"));
+							: s->received	? auth_word(s->auth)
+									: "none"));
 			json_object_set_new(j, "auth", a);
 		} else {
 			json_t *a = json_object();
@@ -561,12 +537,15 @@ static void print_json(struct entry *es, size_t n, const struct opts *o, const s
 			json_object_set_new(sm, "received", json_integer((json_int_t)s->received));
 			json_object_set_new(sm, "valid", json_integer((json_int_t)s->valid));
 			if (s->valid) {
-				json_object_set_new(sm, "offset_median", json_real(s->offset_median));
-				json_object_set_new(sm, "offset_spread", json_real(s->offset_spread));
+				json_object_set_new(sm, "offset_median",
+						    json_real(s->offset_median));
+				json_object_set_new(sm, "offset_spread",
+						    json_real(s->offset_spread));
 				json_object_set_new(sm, "delay_min", json_real(s->delay_min));
 				json_object_set_new(sm, "delay_median", json_real(s->delay_median));
 			}
-			json_object_set_new(sm, "bogus", json_integer((json_int_t)e->target->bogus));
+			json_object_set_new(sm, "bogus",
+					    json_integer((json_int_t)e->target->bogus));
 			json_object_set_new(sm, "duplicates",
 					    json_integer((json_int_t)e->target->duplicates));
 			json_object_set_new(j, "samples", sm);
@@ -578,7 +557,8 @@ static void print_json(struct entry *es, size_t n, const struct opts *o, const s
 		json_array_append_new(arr, j);
 	}
 	json_object_set_new(root, "servers", arr);
-	char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
+	char *text =
+		json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
 	if (text) {
 		puts(text);
 		free(text);
@@ -608,16 +588,21 @@ static void print_prom(struct entry *es, size_t n)
 	static const struct {
 		const char *name, *help;
 	} m[] = {
-		{"sundial_query_up", "1 if the server answered with usable, synchronised time."},
-		{"sundial_query_offset_seconds", "Offset of the server's clock from ours (lowest-delay sample)."},
-		{"sundial_query_delay_seconds", "Round-trip delay of the lowest-delay sample."},
-		{"sundial_query_offset_spread_seconds", "Largest minus smallest offset over the samples."},
-		{"sundial_query_root_distance_seconds", "Root distance: (root delay + delay)/2 + root dispersion + precision."},
-		{"sundial_query_stratum", "Stratum the server reported."},
-		{"sundial_query_leap", "Leap indicator (0 none, 1 insert, 2 delete, 3 unsynchronised)."},
-		{"sundial_query_processing_seconds", "Server receive-to-transmit time (T3 - T2)."},
-		{"sundial_query_samples_sent", "Requests sent."},
-		{"sundial_query_samples_received", "Replies received."},
+		{ "sundial_query_up", "1 if the server answered with usable, synchronised time." },
+		{ "sundial_query_offset_seconds",
+		  "Offset of the server's clock from ours (lowest-delay sample)." },
+		{ "sundial_query_delay_seconds", "Round-trip delay of the lowest-delay sample." },
+		{ "sundial_query_offset_spread_seconds",
+		  "Largest minus smallest offset over the samples." },
+		{ "sundial_query_root_distance_seconds",
+		  "Root distance: (root delay + delay)/2 + root dispersion + precision." },
+		{ "sundial_query_stratum", "Stratum the server reported." },
+		{ "sundial_query_leap",
+		  "Leap indicator (0 none, 1 insert, 2 delete, 3 unsynchronised)." },
+		{ "sundial_query_processing_seconds",
+		  "Server receive-to-transmit time (T3 - T2)." },
+		{ "sundial_query_samples_sent", "Requests sent." },
+		{ "sundial_query_samples_received", "Replies received." },
 	};
 	for (size_t k = 0; k < sizeof m / sizeof m[0]; k++) {
 		printf("# HELP %s %s\n# TYPE %s gauge\n", m[k].name, m[k].help, m[k].name);
@@ -633,13 +618,41 @@ static void print_prom(struct entry *es, size_t n)
 			double v;
 			switch (k) {
 			case 0: v = !e->resolve_err && s->status == NTPC_OK; break;
-			case 1: if (!b) continue; v = b->offset; break;
-			case 2: if (!b) continue; v = b->delay; break;
-			case 3: if (!b) continue; v = s->offset_spread; break;
-			case 4: if (!b) continue; v = s->root_distance; break;
-			case 5: if (!b) continue; v = b->reply.stratum; break;
-			case 6: if (!b) continue; v = b->reply.leap; break;
-			case 7: if (!b) continue; v = ntp_ts_diff(b->reply.xmt_ts, b->reply.rec_ts); break;
+			case 1:
+				if (!b)
+					continue;
+				v = b->offset;
+				break;
+			case 2:
+				if (!b)
+					continue;
+				v = b->delay;
+				break;
+			case 3:
+				if (!b)
+					continue;
+				v = s->offset_spread;
+				break;
+			case 4:
+				if (!b)
+					continue;
+				v = s->root_distance;
+				break;
+			case 5:
+				if (!b)
+					continue;
+				v = b->reply.stratum;
+				break;
+			case 6:
+				if (!b)
+					continue;
+				v = b->reply.leap;
+				break;
+			case 7:
+				if (!b)
+					continue;
+				v = ntp_ts_diff(b->reply.xmt_ts, b->reply.rec_ts);
+				break;
 			case 8: v = (double)s->sent; break;
 			default: v = (double)s->received; break;
 			}
@@ -651,13 +664,13 @@ static void print_prom(struct entry *es, size_t n)
 static int worse(int a, int b)
 {
 	/* Nagios severity: CRITICAL > WARNING > UNKNOWN > OK. */
-	static const int rank[] = {0, 2, 3, 1};
+	static const int rank[] = { 0, 2, 3, 1 };
 	return rank[b] > rank[a] ? b : a;
 }
 
 static int print_nagios(struct entry *es, size_t n, const struct opts *o)
 {
-	static const char *const word[] = {"OK", "WARNING", "CRITICAL", "UNKNOWN"};
+	static const char *const word[] = { "OK", "WARNING", "CRITICAL", "UNKNOWN" };
 	int state = NAGIOS_OK;
 	char text[4096] = "", perf[4096] = "";
 	size_t tl = 0, pl = 0;
@@ -687,8 +700,9 @@ static int print_nagios(struct entry *es, size_t n, const struct opts *o)
 				st = worse(st, NAGIOS_CRITICAL);
 			else if (o->warn_delay > 0 && b->delay >= o->warn_delay)
 				st = worse(st, NAGIOS_WARNING);
-			snprintf(part, sizeof part, "Offset %.10g secs, stratum %u, delay %.6f secs",
-				 b->offset, b->reply.stratum, b->delay);
+			snprintf(part, sizeof part,
+				 "Offset %.10g secs, stratum %u, delay %.6f secs", b->offset,
+				 b->reply.stratum, b->delay);
 			const char *sfx = n > 1 ? "_" : "";
 			const char *who = n > 1 ? e->address : "";
 			int w = snprintf(perf + pl, sizeof perf - pl,
@@ -698,10 +712,11 @@ static int print_nagios(struct entry *es, size_t n, const struct opts *o)
 					 o->crit_offset, sfx, who, b->reply.stratum, "", "", sfx,
 					 who, b->delay, "", "");
 			if (n == 1) /* exactly check_ntp_time's form */
-				w = snprintf(perf + pl, sizeof perf - pl,
-					     "offset=%.6fs;%f;%f; stratum=%u;;;0;16 delay=%.6fs;;;0; ",
-					     b->offset, o->warn_offset, o->crit_offset,
-					     b->reply.stratum, b->delay);
+				w = snprintf(
+					perf + pl, sizeof perf - pl,
+					"offset=%.6fs;%f;%f; stratum=%u;;;0;16 delay=%.6fs;;;0; ",
+					b->offset, o->warn_offset, o->crit_offset, b->reply.stratum,
+					b->delay);
 			if (w > 0 && (size_t)w < sizeof perf - pl)
 				pl += (size_t)w;
 		} else {
@@ -887,21 +902,11 @@ int cmd_query(int argc, char **argv)
 		probe_unsigned(es, n, &eo);
 
 	switch (o.out) {
-	case OUT_TEXT:
-		print_text(es, n, &o, key);
-		break;
-	case OUT_BRIEF:
-		print_brief(es, n);
-		break;
-	case OUT_JSON:
-		print_json(es, n, &o, key);
-		break;
-	case OUT_PROM:
-		print_prom(es, n);
-		break;
-	case OUT_NAGIOS:
-		status = print_nagios(es, n, &o);
-		goto out;
+	case OUT_TEXT: print_text(es, n, &o, key); break;
+	case OUT_BRIEF: print_brief(es, n); break;
+	case OUT_JSON: print_json(es, n, &o, key); break;
+	case OUT_PROM: print_prom(es, n); break;
+	case OUT_NAGIOS: status = print_nagios(es, n, &o); goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
 		int st = exit_status(&es[i]);

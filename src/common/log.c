@@ -28,7 +28,7 @@ int log_get_verbosity(void)
 
 void log_msg(enum log_level lvl, const char *fmt, ...)
 {
-	static const char *const tag[] = {"error: ", "warning: ", "", "debug: "};
+	static const char *const tag[] = { "error: ", "warning: ", "", "debug: " };
 	if (lvl == LOG_LVL_INFO && verbosity < 1)
 		return;
 	if (lvl == LOG_LVL_DEBUG && verbosity < 2)

@@ -18,13 +18,13 @@
 
 struct rd {
 	const uint8_t *p; /* next unread byte (borrowed) */
-	size_t left;      /* bytes left */
-	bool bad;         /* sticky: a read ran past the end */
+	size_t left;	  /* bytes left */
+	bool bad;	  /* sticky: a read ran past the end */
 };
 
 static inline struct rd rd_make(const void *p, size_t len)
 {
-	struct rd r = {(const uint8_t *)p, len, false};
+	struct rd r = { (const uint8_t *)p, len, false };
 	return r;
 }
 
@@ -110,7 +110,7 @@ static inline void rd_skip(struct rd *r, size_t n)
  * bytes are left, both parent and child are bad. */
 static inline struct rd rd_sub(struct rd *r, size_t n)
 {
-	struct rd s = {NULL, 0, true};
+	struct rd s = { NULL, 0, true };
 	const uint8_t *p = rd_ptr(r, n);
 	if (p) {
 		s.p = p;
@@ -128,7 +128,7 @@ struct wr {
 
 static inline struct wr wr_make(void *p, size_t len)
 {
-	struct wr w = {(uint8_t *)p, len, false};
+	struct wr w = { (uint8_t *)p, len, false };
 	return w;
 }
 

@@ -79,8 +79,8 @@ int addr_parse_spec(const char *s, uint16_t default_port, struct addr_spec *out,
 	return 0;
 }
 
-int addr_resolve(const struct addr_spec *spec, int family, bool all,
-		 struct sockaddr_storage *out, size_t max, char *err, size_t errlen)
+int addr_resolve(const struct addr_spec *spec, int family, bool all, struct sockaddr_storage *out,
+		 size_t max, char *err, size_t errlen)
 {
 	struct addrinfo hints, *res = NULL;
 	memset(&hints, 0, sizeof hints);

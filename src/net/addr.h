@@ -25,9 +25,8 @@ int addr_parse_spec(const char *s, uint16_t default_port, struct addr_spec *out,
  * AF_INET6; all = every address, otherwise the first).  Returns the number
  * found (> 0), or -ENOENT (name does not resolve: message in err),
  * -EAFNOSUPPORT (no address of the asked family) or -EIO. */
-int addr_resolve(const struct addr_spec *spec, int family, bool all,
-		 struct sockaddr_storage *out, size_t max, char *err, size_t errlen)
-	__attribute__((warn_unused_result));
+int addr_resolve(const struct addr_spec *spec, int family, bool all, struct sockaddr_storage *out,
+		 size_t max, char *err, size_t errlen) __attribute__((warn_unused_result));
 
 /* Parses a numeric address (no name lookup) for binding, port 0. */
 int addr_parse_numeric(const char *s, struct sockaddr_storage *out)

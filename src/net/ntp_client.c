@@ -195,7 +195,7 @@ static void receive_all(struct ntpc_target *t, const struct ntpc_opts *opts)
 			char b[CMSG_SPACE(sizeof(struct timespec)) + 64];
 			struct cmsghdr align;
 		} ctl;
-		struct iovec iov = {buf, sizeof buf};
+		struct iovec iov = { buf, sizeof buf };
 		struct msghdr msg;
 		memset(&msg, 0, sizeof msg);
 		msg.msg_iov = &iov;
@@ -454,8 +454,7 @@ void ntpc_summarize(const struct ntpc_target *t, bool keyed, struct ntpc_summary
 			n_unr++;
 			s->err = x->err;
 			break;
-		default:
-			break;
+		default: break;
 		}
 		if (keyed && x->state != NTPC_S_PENDING && x->state != NTPC_S_TIMEOUT &&
 		    x->state != NTPC_S_UNREACHABLE && x->state != NTPC_S_SKIPPED)

@@ -19,24 +19,24 @@
 /* What became of one request. */
 enum ntpc_sample_state {
 	NTPC_S_PENDING = 0, /* not sent yet, or waiting */
-	NTPC_S_OK,          /* a valid reply; offset and delay are set */
-	NTPC_S_TIMEOUT,     /* no reply within the timeout */
+	NTPC_S_OK,	    /* a valid reply; offset and delay are set */
+	NTPC_S_TIMEOUT,	    /* no reply within the timeout */
 	NTPC_S_UNREACHABLE, /* ICMP unreachable, or the send failed */
-	NTPC_S_KOD,         /* a kiss-o'-death reply */
-	NTPC_S_AUTH,        /* the reply failed authentication */
-	NTPC_S_INVALID,     /* zero timestamps or a bad header (tests 3, 7) */
-	NTPC_S_SKIPPED,     /* not sent: the server said stop or slow down */
+	NTPC_S_KOD,	    /* a kiss-o'-death reply */
+	NTPC_S_AUTH,	    /* the reply failed authentication */
+	NTPC_S_INVALID,	    /* zero timestamps or a bad header (tests 3, 7) */
+	NTPC_S_SKIPPED,	    /* not sent: the server said stop or slow down */
 };
 
 struct ntpc_sample {
-	uint8_t state;    /* enum ntpc_sample_state */
-	uint8_t auth;     /* enum mac_verdict, when a key is used */
-	int err;          /* errno of a failed send or an ICMP error */
-	uint64_t xmt;     /* the random transmit timestamp sent */
+	uint8_t state; /* enum ntpc_sample_state */
+	uint8_t auth;  /* enum mac_verdict, when a key is used */
+	int err;       /* errno of a failed send or an ICMP error */
+	uint64_t xmt;  /* the random transmit timestamp sent */
 	uint64_t t1, t2, t3, t4;
-	double offset;    /* seconds, positive: the server is ahead */
-	double delay;     /* round-trip delay in seconds */
-	double mono_sent; /* monotonic time of the send (internal) */
+	double offset;	      /* seconds, positive: the server is ahead */
+	double delay;	      /* round-trip delay in seconds */
+	double mono_sent;     /* monotonic time of the send (internal) */
 	struct ntp_pkt reply; /* the decoded reply (valid for OK, KOD, INVALID, AUTH) */
 };
 
@@ -45,22 +45,22 @@ struct ntpc_target {
 	struct sockaddr_storage addr;
 	size_t n_samples;
 	struct ntpc_sample *samples; /* n_samples, owned: ntpc_target_fini() */
-	unsigned long bogus;         /* replies that matched no request (test 2) */
+	unsigned long bogus;	     /* replies that matched no request (test 2) */
 	unsigned long duplicates;    /* replies seen twice (test 1) */
 	unsigned long malformed;     /* replies that did not decode */
-	int fd;                      /* internal */
-	size_t next;                 /* internal: next sample to send */
-	bool done;                   /* internal */
-	bool stop;                   /* internal: a kiss code said stop */
+	int fd;			     /* internal */
+	size_t next;		     /* internal: next sample to send */
+	bool done;		     /* internal */
+	bool stop;		     /* internal: a kiss code said stop */
 };
 
 struct ntpc_opts {
-	unsigned samples;       /* per target, >= 1 */
-	double interval;        /* seconds between samples of one target; 0 = all at once */
-	double timeout;         /* seconds to wait for each reply */
-	const struct key *key;  /* NULL: no authentication (borrowed) */
+	unsigned samples;      /* per target, >= 1 */
+	double interval;       /* seconds between samples of one target; 0 = all at once */
+	double timeout;	       /* seconds to wait for each reply */
+	const struct key *key; /* NULL: no authentication (borrowed) */
 	const struct sockaddr_storage *bind; /* NULL: any source address (borrowed) */
-	unsigned max_open;      /* sockets open at once; 0 = as many as allowed */
+	unsigned max_open;		     /* sockets open at once; 0 = as many as allowed */
 };
 
 /* Prepares t for opts (allocates the samples array).  addr must be set. */
@@ -74,13 +74,13 @@ int ntpc_run(struct ntpc_target *targets, size_t n, const struct ntpc_opts *opts
 
 /* The summary of a target's samples. */
 enum ntpc_status {
-	NTPC_OK = 0,       /* a valid reply from a synchronised server */
-	NTPC_UNSYNC,       /* valid replies, but the server is not synchronised */
-	NTPC_KOD,          /* only kiss-o'-death replies */
-	NTPC_TIMEOUT,      /* no reply at all */
-	NTPC_UNREACHABLE,  /* ICMP unreachable or send errors, no reply */
-	NTPC_AUTH_FAILED,  /* replies came, none authenticated */
-	NTPC_INVALID,      /* replies came, none usable */
+	NTPC_OK = 0,	  /* a valid reply from a synchronised server */
+	NTPC_UNSYNC,	  /* valid replies, but the server is not synchronised */
+	NTPC_KOD,	  /* only kiss-o'-death replies */
+	NTPC_TIMEOUT,	  /* no reply at all */
+	NTPC_UNREACHABLE, /* ICMP unreachable or send errors, no reply */
+	NTPC_AUTH_FAILED, /* replies came, none authenticated */
+	NTPC_INVALID,	  /* replies came, none usable */
 };
 
 struct ntpc_summary {
@@ -90,10 +90,10 @@ struct ntpc_summary {
 	size_t sent, received, valid;
 	double offset_median, offset_spread; /* over OK samples; spread = max - min */
 	double delay_min, delay_median;
-	double root_distance; /* of best: (rootdelay + delay)/2 + rootdisp + 2^precision */
+	double root_distance;	   /* of best: (rootdelay + delay)/2 + rootdisp + 2^precision */
 	const char *unsync_reason; /* for NTPC_UNSYNC */
-	uint8_t auth;              /* enum mac_verdict of the last reply when keyed */
-	int err;                   /* errno for NTPC_UNREACHABLE */
+	uint8_t auth;		   /* enum mac_verdict of the last reply when keyed */
+	int err;		   /* errno for NTPC_UNREACHABLE */
 };
 
 /* Summarises t. The pointers are borrowed from t. */

@@ -37,11 +37,11 @@
 #include <time.h>
 
 #define NTP_HEADER_LEN 48
-#define NTP_EF_MIN_LEN 16    /* RFC 7822 section 3 (chrony NTP_MIN_EF_LENGTH) */
-#define NTP_MAX_EF 16        /* more fields than this: NTP_E_TOO_MANY_EF */
-#define NTP_MAX_DIGEST 64    /* NTPv3 MACs may carry up to 512-bit digests */
-#define NTP_MAX_V4_MAC 24    /* key id + 20 octets (chrony NTP_MAX_V4_MAC_LENGTH) */
-#define NTP_MAX_PKT 1024     /* largest packet the decoder looks at */
+#define NTP_EF_MIN_LEN 16	   /* RFC 7822 section 3 (chrony NTP_MIN_EF_LENGTH) */
+#define NTP_MAX_EF 16		   /* more fields than this: NTP_E_TOO_MANY_EF */
+#define NTP_MAX_DIGEST 64	   /* NTPv3 MACs may carry up to 512-bit digests */
+#define NTP_MAX_V4_MAC 24	   /* key id + 20 octets (chrony NTP_MAX_V4_MAC_LENGTH) */
+#define NTP_MAX_PKT 1024	   /* largest packet the decoder looks at */
 #define NTP_UNIX_EPOCH 2208988800u /* seconds from 1900 to 1970 */
 
 enum ntp_leap {
@@ -65,7 +65,7 @@ enum ntp_mode {
 /* What follows the header and extension fields. */
 enum ntp_mac_kind {
 	NTP_MAC_NONE = 0,  /* no trailer */
-	NTP_MAC_DIGEST,    /* key id + digest */
+	NTP_MAC_DIGEST,	   /* key id + digest */
 	NTP_MAC_CRYPTO_NAK /* 4 octets, key id 0 */
 };
 
@@ -73,19 +73,19 @@ enum ntp_mac_kind {
  * caller keeps); the struct holds no pointer. */
 struct ntp_ef {
 	uint16_t type;
-	uint16_t len;    /* whole field, header included */
+	uint16_t len;	 /* whole field, header included */
 	size_t body_off; /* offset of the value in the packet */
 	size_t body_len; /* len - 4 */
 };
 
 /* A decoded time packet (modes 1-5).  Holds copies only. */
 struct ntp_pkt {
-	uint8_t leap;      /* enum ntp_leap */
-	uint8_t version;   /* 1..4 */
-	uint8_t mode;      /* enum ntp_mode */
-	uint8_t stratum;   /* 0 = kiss-o'-death / unspecified, 16 = unsynchronised */
-	int8_t poll;       /* log2 seconds */
-	int8_t precision;  /* log2 seconds */
+	uint8_t leap;	     /* enum ntp_leap */
+	uint8_t version;     /* 1..4 */
+	uint8_t mode;	     /* enum ntp_mode */
+	uint8_t stratum;     /* 0 = kiss-o'-death / unspecified, 16 = unsynchronised */
+	int8_t poll;	     /* log2 seconds */
+	int8_t precision;    /* log2 seconds */
 	uint32_t root_delay; /* NTP short format, 16.16 */
 	uint32_t root_disp;  /* NTP short format, 16.16 */
 	uint8_t refid[4];    /* as on the wire */
@@ -99,20 +99,20 @@ struct ntp_pkt {
 
 	uint8_t mac_kind; /* enum ntp_mac_kind */
 	uint32_t key_id;
-	size_t mac_off;    /* offset of the key id: the MAC covers [0, mac_off) */
+	size_t mac_off;	   /* offset of the key id: the MAC covers [0, mac_off) */
 	size_t digest_len; /* 16 or 20 (NTPv4), up to NTP_MAX_DIGEST (NTPv3) */
 	uint8_t digest[NTP_MAX_DIGEST];
 };
 
 enum ntp_status {
 	NTP_OK = 0,
-	NTP_E_TRUNCATED,    /* shorter than a header, or a field runs past the end */
-	NTP_E_VERSION,      /* version 0 or above 4 */
-	NTP_E_MODE,         /* mode 6 or 7: not a time packet */
-	NTP_E_EF_LENGTH,    /* an extension field shorter than 16 or not 4-aligned */
-	NTP_E_TOO_MANY_EF,  /* more than NTP_MAX_EF extension fields */
-	NTP_E_MAC_LENGTH,   /* a trailer that is neither a MAC nor a crypto-NAK */
-	NTP_E_TOO_LONG,     /* longer than NTP_MAX_PKT */
+	NTP_E_TRUNCATED,   /* shorter than a header, or a field runs past the end */
+	NTP_E_VERSION,	   /* version 0 or above 4 */
+	NTP_E_MODE,	   /* mode 6 or 7: not a time packet */
+	NTP_E_EF_LENGTH,   /* an extension field shorter than 16 or not 4-aligned */
+	NTP_E_TOO_MANY_EF, /* more than NTP_MAX_EF extension fields */
+	NTP_E_MAC_LENGTH,  /* a trailer that is neither a MAC nor a crypto-NAK */
+	NTP_E_TOO_LONG,	   /* longer than NTP_MAX_PKT */
 };
 
 /* Decodes len bytes of a UDP payload into *out.  Returns NTP_OK or why not;
@@ -166,7 +166,7 @@ void ntp_offset_delay(uint64_t t1, uint64_t t2, uint64_t t3, uint64_t t4, double
 enum ntp_kiss_action {
 	NTP_KISS_NONE = 0, /* informational */
 	NTP_KISS_BACKOFF,  /* RATE: reduce the poll rate */
-	NTP_KISS_STOP,     /* DENY, RSTR: stop sending to this server */
+	NTP_KISS_STOP,	   /* DENY, RSTR: stop sending to this server */
 	NTP_KISS_UNKNOWN,  /* a code not in RFC 5905 Figure 13 */
 };
 

@@ -18,15 +18,15 @@ static void specs_accepted(void **state)
 		uint16_t port;
 		bool given;
 	} ok[] = {
-		{"time.example.net", "time.example.net", 123, false},
-		{"time.example.net:4123", "time.example.net", 4123, true},
-		{"192.0.2.1", "192.0.2.1", 123, false},
-		{"192.0.2.1:1", "192.0.2.1", 1, true},
-		{"::1", "::1", 123, false},
-		{"2001:db8::1", "2001:db8::1", 123, false},
-		{"[2001:db8::1]", "2001:db8::1", 123, false},
-		{"[::1]:65535", "::1", 65535, true},
-		{"[fe80::1%eth0]:123", "fe80::1%eth0", 123, true},
+		{ "time.example.net", "time.example.net", 123, false },
+		{ "time.example.net:4123", "time.example.net", 4123, true },
+		{ "192.0.2.1", "192.0.2.1", 123, false },
+		{ "192.0.2.1:1", "192.0.2.1", 1, true },
+		{ "::1", "::1", 123, false },
+		{ "2001:db8::1", "2001:db8::1", 123, false },
+		{ "[2001:db8::1]", "2001:db8::1", 123, false },
+		{ "[::1]:65535", "::1", 65535, true },
+		{ "[fe80::1%eth0]:123", "fe80::1%eth0", 123, true },
 	};
 	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
 		struct addr_spec s;
@@ -42,8 +42,8 @@ static void specs_rejected(void **state)
 {
 	(void)state;
 	static const char *const bad[] = {
-		"", ":123", "host:", "host:0", "host:65536", "host:12x", "host:-1", "host:+5",
-		"[::1", "[::1]x", "[::1]:", "[]:123", "[::1]:0",
+		"",	   ":123", "host:",  "host:0", "host:65536", "host:12x", "host:-1",
+		"host:+5", "[::1", "[::1]x", "[::1]:", "[]:123",     "[::1]:0",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		struct addr_spec s;
@@ -111,10 +111,8 @@ static void numeric_bind_address(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(specs_accepted),
-		cmocka_unit_test(specs_rejected),
-		cmocka_unit_test(resolves_literals),
-		cmocka_unit_test(unresolvable_name),
+		cmocka_unit_test(specs_accepted),	cmocka_unit_test(specs_rejected),
+		cmocka_unit_test(resolves_literals),	cmocka_unit_test(unresolvable_name),
 		cmocka_unit_test(numeric_bind_address),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,7 +10,7 @@
 #include "common/clock.h"
 #include "net/ntp_client.h"
 
-static struct timespec fake_mono = {1000, 0}, fake_real = {1764000000, 250000000};
+static struct timespec fake_mono = { 1000, 0 }, fake_real = { 1764000000, 250000000 };
 
 static void fake(clockid_t id, struct timespec *ts)
 {
@@ -35,7 +35,7 @@ static void fake_clock_drives_time(void **state)
 static void ts_diff(void **state)
 {
 	(void)state;
-	struct timespec a = {10, 100}, b = {9, 999999900};
+	struct timespec a = { 10, 100 }, b = { 9, 999999900 };
 	assert_true(clock_ts_diff(&a, &b) > 1.9e-7 && clock_ts_diff(&a, &b) < 2.1e-7);
 }
 
@@ -83,20 +83,20 @@ static void summary_statuses(void **state)
 	struct ntpc_summary sum;
 	memset(&t, 0, sizeof t);
 
-	struct ntpc_sample none[2] = {mk(NTPC_S_TIMEOUT, 0, 0, 0), mk(NTPC_S_TIMEOUT, 0, 0, 0)};
+	struct ntpc_sample none[2] = { mk(NTPC_S_TIMEOUT, 0, 0, 0), mk(NTPC_S_TIMEOUT, 0, 0, 0) };
 	t.samples = none;
 	t.n_samples = 2;
 	ntpc_summarize(&t, false, &sum);
 	assert_int_equal(sum.status, NTPC_TIMEOUT);
 
-	struct ntpc_sample unr[1] = {mk(NTPC_S_UNREACHABLE, 0, 0, 0)};
+	struct ntpc_sample unr[1] = { mk(NTPC_S_UNREACHABLE, 0, 0, 0) };
 	t.samples = unr;
 	t.n_samples = 1;
 	ntpc_summarize(&t, false, &sum);
 	assert_int_equal(sum.status, NTPC_UNREACHABLE);
 
 	/* A RATE after a good answer still reports the kiss. */
-	struct ntpc_sample kod[2] = {mk(NTPC_S_OK, 0, 0.01, 2), mk(NTPC_S_KOD, 0, 0, 0)};
+	struct ntpc_sample kod[2] = { mk(NTPC_S_OK, 0, 0.01, 2), mk(NTPC_S_KOD, 0, 0, 0) };
 	memcpy(kod[1].reply.refid, "RATE", 4);
 	t.samples = kod;
 	t.n_samples = 2;
@@ -105,7 +105,7 @@ static void summary_statuses(void **state)
 	assert_non_null(sum.best);
 
 	/* Unsynchronised: stratum 16, or leap 3. */
-	struct ntpc_sample uns[1] = {mk(NTPC_S_OK, 0, 0.01, 16)};
+	struct ntpc_sample uns[1] = { mk(NTPC_S_OK, 0, 0.01, 16) };
 	t.samples = uns;
 	t.n_samples = 1;
 	ntpc_summarize(&t, false, &sum);
@@ -113,7 +113,7 @@ static void summary_statuses(void **state)
 	assert_non_null(sum.unsync_reason);
 
 	/* Any authentication failure wins over good replies. */
-	struct ntpc_sample au[2] = {mk(NTPC_S_OK, 0, 0.01, 2), mk(NTPC_S_AUTH, 0, 0, 2)};
+	struct ntpc_sample au[2] = { mk(NTPC_S_OK, 0, 0.01, 2), mk(NTPC_S_AUTH, 0, 0, 2) };
 	au[1].auth = MAC_BAD;
 	t.samples = au;
 	t.n_samples = 2;

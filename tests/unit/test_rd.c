@@ -10,7 +10,7 @@
 static void reads_in_order(void **state)
 {
 	(void)state;
-	const uint8_t b[] = {1, 0x02, 0x03, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+	const uint8_t b[] = { 1, 0x02, 0x03, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 };
 	struct rd r = rd_make(b, sizeof b);
 	assert_int_equal(rd_u8(&r), 1);
 	assert_int_equal(rd_be16(&r), 0x0203);
@@ -23,7 +23,7 @@ static void reads_in_order(void **state)
 static void short_read_is_sticky(void **state)
 {
 	(void)state;
-	const uint8_t b[] = {1, 2, 3};
+	const uint8_t b[] = { 1, 2, 3 };
 	struct rd r = rd_make(b, sizeof b);
 	assert_int_equal(rd_be32(&r), 0);
 	assert_true(r.bad);
@@ -36,7 +36,7 @@ static void short_read_is_sticky(void **state)
 static void sub_reader_is_bounded(void **state)
 {
 	(void)state;
-	const uint8_t b[] = {0, 2, 0xaa, 0xbb, 0xcc};
+	const uint8_t b[] = { 0, 2, 0xaa, 0xbb, 0xcc };
 	struct rd r = rd_make(b, sizeof b);
 	uint16_t n = rd_be16(&r);
 	struct rd s = rd_sub(&r, n);
