@@ -162,8 +162,12 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	while ((c = getopt_long(argc, argv, "46An:i:t:p:k:a:b:jw:c:W:C:vh", longopts, NULL)) !=
 	       -1) {
 		switch (c) {
-		case '4': o->family = AF_INET; break;
-		case '6': o->family = AF_INET6; break;
+		case '4':
+		case '6':
+			if (o->family != AF_UNSPEC)
+				return usage_error("%s", "give -4 or -6, not both");
+			o->family = c == '4' ? AF_INET : AF_INET6;
+			break;
 		case 'A': o->all_addresses = true; break;
 		case 'n':
 			if (!parse_double(optarg, 1, 100000, &v) || v != floor(v))
@@ -205,10 +209,18 @@ static int parse_args(int argc, char **argv, struct opts *o)
 						   optarg);
 			break;
 		case 'b': o->bind = optarg; break;
-		case OPT_BRIEF: o->out = OUT_BRIEF; break;
-		case 'j': o->out = OUT_JSON; break;
-		case OPT_PROM: o->out = OUT_PROM; break;
-		case OPT_NAGIOS: o->out = OUT_NAGIOS; break;
+		case OPT_BRIEF:
+		case 'j':
+		case OPT_PROM:
+		case OPT_NAGIOS:
+			if (o->out != OUT_TEXT)
+				return usage_error("%s", "give one output form: --brief, --json, "
+							 "--prom or --nagios");
+			o->out = c == OPT_BRIEF	 ? OUT_BRIEF
+				 : c == 'j'	 ? OUT_JSON
+				 : c == OPT_PROM ? OUT_PROM
+						 : OUT_NAGIOS;
+			break;
 		case 'w':
 			if (!parse_double(optarg, 0, 1e9, &o->warn_offset))
 				return usage_error("-w needs an offset in seconds, not '%s'",
@@ -842,10 +854,12 @@ int cmd_query(int argc, char **argv)
 		struct addr_spec spec;
 		struct sockaddr_storage addrs[MAX_ADDRS_PER_NAME];
 		char err[300] = "";
-		int got = addr_parse_spec(argv[a], o.port, &spec, err, sizeof err);
-		if (got == 0)
-			got = addr_resolve(&spec, o.family, o.all_addresses, addrs,
-					   MAX_ADDRS_PER_NAME, err, sizeof err);
+		if (addr_parse_spec(argv[a], o.port, &spec, err, sizeof err) != 0) {
+			status = usage_error("%s", err);
+			goto out;
+		}
+		int got = addr_resolve(&spec, o.family, o.all_addresses, addrs, MAX_ADDRS_PER_NAME,
+				       err, sizeof err);
 		size_t k = got > 0 ? (size_t)got : 1;
 		if (n + k > cap) {
 			cap = (n + k) * 2;

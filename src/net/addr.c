@@ -91,7 +91,13 @@ int addr_resolve(const struct addr_spec *spec, int family, bool all, struct sock
 	char port[8];
 	snprintf(port, sizeof port, "%u", spec->port);
 	int rc = getaddrinfo(spec->host, port, &hints, &res);
-	if (rc == EAI_ADDRFAMILY || (rc == EAI_NONAME && family != AF_UNSPEC)) {
+	if (rc == EAI_NONAME || rc == EAI_ADDRFAMILY || rc == EAI_NODATA) {
+		/* AI_ADDRCONFIG hides ::1 and 127.0.0.1 on a host whose only
+		 * addresses are loopback ones; ask again without it. */
+		hints.ai_flags = 0;
+		rc = getaddrinfo(spec->host, port, &hints, &res);
+	}
+	if ((rc == EAI_NONAME || rc == EAI_ADDRFAMILY || rc == EAI_NODATA) && family != AF_UNSPEC) {
 		/* The name may exist in the other family; say which. */
 		hints.ai_family = AF_UNSPEC;
 		struct addrinfo *other = NULL;
@@ -101,13 +107,6 @@ int addr_resolve(const struct addr_spec *spec, int family, bool all, struct sock
 				 family == AF_INET ? "IPv4" : "IPv6");
 			return -EAFNOSUPPORT;
 		}
-	}
-	if (rc == EAI_NONAME && hints.ai_flags & AI_ADDRCONFIG) {
-		/* AI_ADDRCONFIG hides ::1 and 127.0.0.1 on hosts with only
-		 * loopback configured; retry without it. */
-		hints.ai_family = family;
-		hints.ai_flags = 0;
-		rc = getaddrinfo(spec->host, port, &hints, &res);
 	}
 	if (rc != 0) {
 		if (rc == EAI_NONAME || rc == EAI_NODATA || rc == EAI_FAIL || rc == EAI_AGAIN) {

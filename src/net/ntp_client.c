@@ -130,7 +130,8 @@ static void send_sample(struct ntpc_target *t, struct ntpc_sample *s, const stru
 static struct ntpc_sample *match(struct ntpc_target *t, uint64_t org, bool *dup)
 {
 	*dup = false;
-	for (size_t i = 0; i < t->next; i++) {
+	/* Newest first: a reply usually answers a recent request. */
+	for (size_t i = t->next; i-- > 0;) {
 		struct ntpc_sample *s = &t->samples[i];
 		if (s->mono_sent > 0 && s->xmt == org) {
 			if (s->state != NTPC_S_PENDING) {
@@ -172,12 +173,18 @@ static void handle_reply(struct ntpc_target *t, const uint8_t *buf, size_t len,
 		}
 	}
 	if (ntp_is_kod(&p)) {
-		s->state = NTPC_S_KOD;
 		enum ntp_kiss_action act;
 		(void)ntp_kiss_describe(p.refid, &act);
-		if (act == NTP_KISS_STOP || act == NTP_KISS_BACKOFF)
-			t->stop = true;
-		return;
+		/* Informational codes (INIT, STEP, ...) only say that the
+		 * server is not synchronised: the reply is judged by tests 6
+		 * and 7 like any other.  RFC 5905 section 7.4 asks clients to
+		 * act on DENY, RSTR and RATE. */
+		if (act != NTP_KISS_NONE) {
+			s->state = NTPC_S_KOD;
+			if (act == NTP_KISS_STOP || act == NTP_KISS_BACKOFF)
+				t->stop = true;
+			return;
+		}
 	}
 	if (p.rec_ts == 0 || p.xmt_ts == 0) { /* test 3 */
 		s->state = NTPC_S_INVALID;
@@ -257,6 +264,27 @@ static unsigned open_limit(const struct ntpc_opts *opts)
 	return lim;
 }
 
+/* Requests of one target waiting for a reply.  With -i 0 they are capped,
+ * so that a burst does not overflow the server's or our socket buffer. */
+#define NTPC_MAX_IN_FLIGHT 64
+
+/* Moves t->lo past samples that are finished, so that the scans below look
+ * only at the window of samples that may still be waiting. */
+static void advance_lo(struct ntpc_target *t)
+{
+	while (t->lo < t->next && !is_sent_pending(&t->samples[t->lo]))
+		t->lo++;
+}
+
+static size_t outstanding(struct ntpc_target *t)
+{
+	advance_lo(t);
+	size_t k = 0;
+	for (size_t i = t->lo; i < t->next; i++)
+		k += is_sent_pending(&t->samples[i]);
+	return k;
+}
+
 /* Sends what is due, times out what is overdue; returns the next moment
  * (monotonic) at which this target needs attention, or INFINITY when done. */
 static double step_target(struct ntpc_target *t, double start, double now,
@@ -275,11 +303,14 @@ static double step_target(struct ntpc_target *t, double start, double now,
 			wake = due;
 			break;
 		}
+		if (outstanding(t) >= NTPC_MAX_IN_FLIGHT)
+			break; /* sent again as replies or timeouts free room */
 		send_sample(t, s, opts);
 		t->next++;
 	}
 	bool pending = false;
-	for (size_t i = 0; i < t->next; i++) {
+	advance_lo(t);
+	for (size_t i = t->lo; i < t->next; i++) {
 		struct ntpc_sample *s = &t->samples[i];
 		if (!is_sent_pending(s))
 			continue;
@@ -392,6 +423,8 @@ const char *ntpc_unsync_reason(const struct ntp_pkt *p, double delay)
 	/* Test 6: the server's own synchronisation. */
 	if (p->leap == NTP_LEAP_UNSYNC)
 		return "leap indicator 3 (clock not synchronised)";
+	if (p->stratum == 0 && ntp_is_kod(p))
+		return "stratum 0 with an informational kiss code (see refid)";
 	if (p->stratum == 0 || p->stratum >= 16)
 		return p->stratum == 0 ? "stratum 0 (unspecified)" : "stratum 16 (unsynchronised)";
 	/* Test 7: root distance (RFC 5905 MAXDISP 16 s; ntpd's maxdist 1.5 s). */

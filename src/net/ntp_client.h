@@ -50,6 +50,7 @@ struct ntpc_target {
 	unsigned long malformed;     /* replies that did not decode */
 	int fd;			     /* internal */
 	size_t next;		     /* internal: next sample to send */
+	size_t lo;		     /* internal: samples before lo are finished */
 	bool done;		     /* internal */
 	bool stop;		     /* internal: a kiss code said stop */
 };

@@ -1,0 +1,582 @@
+# shellcheck shell=bash
+# lib.sh - sourced by every system test (tests/system/*.sh).
+#
+# Each test gets:
+#   - its own network namespace when it can have one (root + unshare): only a
+#     loopback interface (with 127.0.0.1, ::1, 192.0.2.1 and 2001:db8::1),
+#     so nothing the test sends can leave the machine,
+#     port 123 is free for NTPsec, and /etc/resolv.conf is replaced by one
+#     that points at 127.0.0.1 (no query reaches the host's resolver).
+#     SUNDIAL_NETNS=0 turns this off, SUNDIAL_NETNS=1 makes it mandatory.
+#   - a temporary folder $T, removed on exit (kept with KEEP=1);
+#   - peers it starts itself on loopback (start_chronyd, start_ntpsec, ...),
+#     all killed on exit;
+#   - TAP-like assertions: each prints "ok - ..." or "not ok - ..."; finish
+#     exits 1 if any failed.
+#
+# A missing peer is a failure ("not ok"), never a skip.
+#
+# Environment: SUNDIAL (the binary), TESTS_DIR (tests/), KEEP, PYTHON,
+# CHRONYD, NTPD, NTPDIG, CHECK_NTP_TIME, READY_TIMEOUT (s), SUNDIAL_NETNS.
+
+set -u
+
+LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+TESTS_DIR=${TESTS_DIR:-$(dirname "$LIB_DIR")}
+SYS_DIR=$TESTS_DIR/system
+SUNDIAL=${SUNDIAL:-$(dirname "$TESTS_DIR")/build/sundial}
+PYTHON=${PYTHON:-python3}
+CHRONYD=${CHRONYD:-chronyd}
+NTPD=${NTPD:-/opt/sundial-peers/ntpsec/usr/sbin/ntpd}
+NTPDIG=${NTPDIG:-ntpdig}
+CHECK_NTP_TIME=${CHECK_NTP_TIME:-/usr/lib/nagios/plugins/check_ntp_time}
+READY_TIMEOUT=${READY_TIMEOUT:-20}
+SUNDIAL_RUN_TIMEOUT=${SUNDIAL_RUN_TIMEOUT:-60}
+NTP_PROBE=$SYS_DIR/ntp_probe.py
+
+# ---------------------------------------------------------------------------
+# Isolation: re-run this test inside a new network + mount namespace.
+# Done before anything else so the outer process leaves nothing behind.
+
+# SUNDIAL_IN_NETNS holds the namespaces of the process that made the new
+# ones; a stale value inherited outside them is ignored (so resolv.conf is
+# never replaced in the host's mount namespace).
+_ns_ids() { readlink /proc/self/ns/net /proc/self/ns/mnt 2>/dev/null | tr '\n' ' '; }
+case "${SUNDIAL_IN_NETNS:-}" in
+	"$(_ns_ids)") unset SUNDIAL_IN_NETNS ;;
+	"net:["*"] mnt:["*"] ") ;;
+	*) unset SUNDIAL_IN_NETNS ;;
+esac
+if [ -z "${SUNDIAL_IN_NETNS:-}" ] && [ "${SUNDIAL_NETNS:-auto}" != 0 ]; then
+	if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null 2>&1 &&
+	   command -v ip >/dev/null 2>&1 && unshare --net --mount true 2>/dev/null; then
+		SUNDIAL_IN_NETNS=$(_ns_ids)
+		export SUNDIAL_IN_NETNS
+		exec unshare --net --mount -- "$BASH" "$0" "$@"
+	elif [ "${SUNDIAL_NETNS:-auto}" = 1 ]; then
+		echo "not ok - SUNDIAL_NETNS=1 but no network namespace (needs root, unshare and ip)"
+		exit 1
+	fi
+fi
+
+# ---------------------------------------------------------------------------
+# Temporary folder and cleanup.
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/sundial-$(basename "$0" .sh).XXXXXX") || exit 1
+chmod 700 "$T"
+DAEMONS=""        # "name:pid name:pid ..."
+N_OK=0
+N_FAIL=0
+
+_kill_pid() {
+	local pid=$1
+	kill -TERM "$pid" 2>/dev/null || return 0
+	for _ in $(seq 1 50); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	return 0
+}
+
+_cleanup() {
+	local rc=$? d
+	trap - EXIT
+	for d in $DAEMONS; do
+		_kill_pid "${d#*:}"
+	done
+	DAEMONS=""
+	if [ "${KEEP:-0}" = 1 ]; then
+		echo "# KEEP=1: left $T"
+	else
+		rm -rf "$T"
+	fi
+	exit "$rc"
+}
+trap _cleanup EXIT
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+if [ -n "${SUNDIAL_IN_NETNS:-}" ]; then
+	ip link set lo up || { echo "not ok - cannot bring up lo in the test namespace"; exit 1; }
+	# A namespace with nothing but 127.0.0.1 and ::1 is unlike a host on a
+	# network: getaddrinfo()'s AI_ADDRCONFIG counts no address there.  One
+	# documentation address per family (RFC 5737, RFC 3849) on lo makes it
+	# look like one; nothing is ever sent to them.  query_cli.sh checks the
+	# loopback-only case on its own.
+	if ! ip addr add 192.0.2.1/32 dev lo || ! ip addr add 2001:db8::1/128 dev lo nodad; then
+		echo "not ok - cannot add addresses to lo in the test namespace"
+		exit 1
+	fi
+	# Only a resolver on 127.0.0.1 (started by the tests that need one).
+	printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' >"$T/resolv.conf"
+	mount --bind "$T/resolv.conf" /etc/resolv.conf ||
+		{ echo "not ok - cannot replace /etc/resolv.conf in the test namespace"; exit 1; }
+	echo "# isolated: own network namespace (loopback only), resolver 127.0.0.1"
+else
+	echo "# not isolated: using the host's loopback (no network namespace)"
+fi
+
+# ---------------------------------------------------------------------------
+# Assertions.
+
+diag() { printf '%s\n' "$@" | sed 's/^/# /'; }
+
+ok() { N_OK=$((N_OK + 1)); echo "ok - $*"; }
+
+not_ok() {
+	N_FAIL=$((N_FAIL + 1))
+	echo "not ok - $1"
+	shift
+	[ $# -gt 0 ] && diag "$@"
+	return 0
+}
+
+# check NAME CMD...: ok if CMD succeeds.
+check() {
+	local name=$1
+	shift
+	if "$@"; then ok "$name"; else not_ok "$name" "failed: $*"; fi
+}
+
+# is GOT WANT NAME
+is() {
+	if [ "$1" = "$2" ]; then ok "$3"; else not_ok "$3" "got:  '$1'" "want: '$2'"; fi
+}
+
+# like TEXT ERE NAME (grep -E, case-sensitive)
+like() {
+	if printf '%s\n' "$1" | grep -Eq -- "$2"; then ok "$3"
+	else not_ok "$3" "text: '$(printf '%s' "$1" | head -c 400)'" "does not match /$2/"; fi
+}
+
+# numcmp A OP B: true if the numbers compare so (OP: < <= > >= ==); false
+# also when A or B is not a number.
+numcmp() {
+	awk -v a="$1" -v b="$3" -v op="$2" 'BEGIN {
+		if (a !~ /^[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$/ ||
+		    b !~ /^[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$/) exit 2
+		a += 0; b += 0
+		if (op == "<") r = a < b; else if (op == "<=") r = a <= b
+		else if (op == ">") r = a > b; else if (op == ">=") r = a >= b
+		else if (op == "==") r = a == b; else exit 2
+		exit !r }'
+}
+
+# absdiff A B: prints |A - B|
+absdiff() { awk -v a="$1" -v b="$2" 'BEGIN { d = a - b; if (d < 0) d = -d; printf "%.9f\n", d }'; }
+absval() { absdiff "$1" 0; }
+
+# num_is A OP B NAME
+num_is() {
+	if numcmp "$1" "$2" "$3"; then ok "$4"; else not_ok "$4" "want: $1 $2 $3"; fi
+}
+
+bail_out() {
+	not_ok "$1"
+	shift
+	[ $# -gt 0 ] && diag "$@"
+	finish
+}
+
+finish() {
+	echo "# $N_OK passed, $N_FAIL failed"
+	if [ "$N_FAIL" -gt 0 ] || [ "$N_OK" -eq 0 ]; then exit 1; fi
+	exit 0
+}
+
+# ---------------------------------------------------------------------------
+# Running sundial and reading its output.
+
+# run_sundial ARGS...: runs $SUNDIAL; stdout in $T/out, stderr in $T/err,
+# exit status in RC (124 if it hung for SUNDIAL_RUN_TIMEOUT s).
+run_sundial() {
+	echo "# \$ sundial $*"
+	timeout -k 5 "$SUNDIAL_RUN_TIMEOUT" "$SUNDIAL" "$@" >"$T/out" 2>"$T/err"
+	RC=$?
+	# shellcheck disable=SC2034 # OUT and ERR are for the tests
+	OUT=$(cat "$T/out")
+	# shellcheck disable=SC2034
+	ERR=$(cat "$T/err")
+	echo "#   exit $RC"
+	# Under ASan/UBSan a report on stderr is a failure whatever the exit.
+	if grep -Eq 'ERROR: (Address|Leak|Memory|Thread)Sanitizer|runtime error:' "$T/err"; then
+		not_ok "sundial $* runs clean under the sanitizers" "$(head -n 40 "$T/err")"
+	fi
+	return 0
+}
+
+# jf PATH [FILE]: one field of a JSON document ($T/out by default), PATH like
+# servers.0.auth.result.  Strings print raw, null as "null", missing as
+# "<missing>", a bad document as "<invalid json>".
+jf() {
+	"$PYTHON" - "$1" "${2:-$T/out}" <<'EOF'
+import json, sys
+path, f = sys.argv[1], sys.argv[2]
+try:
+    d = json.load(open(f))
+except Exception:
+    print("<invalid json>"); sys.exit(0)
+for k in path.split("."):
+    try:
+        d = d[int(k)] if isinstance(d, list) else d[k]
+    except (KeyError, IndexError, ValueError, TypeError):
+        print("<missing>"); sys.exit(0)
+if d is None: print("null")
+elif isinstance(d, bool): print("true" if d else "false")
+elif isinstance(d, (dict, list)): print(json.dumps(d))
+else: print(d)
+EOF
+}
+
+# json_valid [FILE]
+json_valid() { "$PYTHON" -c 'import json,sys; json.load(open(sys.argv[1]))' "${1:-$T/out}" 2>/dev/null; }
+
+# show_run: the last run's output as diagnostics.
+show_run() { diag "stdout: $(head -c 2000 "$T/out")" "stderr: $(head -c 1000 "$T/err")"; }
+
+# ---------------------------------------------------------------------------
+# Keys: one set of secrets, written as ntp.keys and chrony.keys files.
+#   1 MD5 (20 octets), 2 SHA1 (20 octets), 3 AES-128-CMAC (16 octets);
+#   42 MD5 is only in the client files (unknown to the servers);
+#   the "wrong" client files have ids 1-3 with other secrets.
+
+KEY1_HEX=6d2f1e3a9b0c4d5e7f8091a2b3c4d5e6f7081920
+KEY2_HEX=0a1b2c3d4e5f60718293a4b5c6d7e8f901122334
+KEY3_HEX=8c3b9f0e1d2a4b5c6d7e8f9001a2b3c4
+KEY42_HEX=42424242424242424242424242424242deadbeef
+WKEY1_HEX=6d2f1e3a9b0c4d5e7f8091a2b3c4d5e6f7081921
+WKEY2_HEX=ffeeddccbbaa99887766554433221100ffeeddcc
+WKEY3_HEX=8c3b9f0e1d2a4b5c6d7e8f9001a2b3c5
+KEYS=$T/keys
+
+_write_keys() {
+	mkdir -p "$KEYS"
+	(
+		umask 077
+		printf '1 MD5 %s\n2 SHA1 %s\n3 AES-128 %s\n' "$KEY1_HEX" "$KEY2_HEX" "$KEY3_HEX" >"$KEYS/server-ntp.keys"
+		printf '1 MD5 HEX:%s\n2 SHA1 HEX:%s\n3 AES128 HEX:%s\n' "$KEY1_HEX" "$KEY2_HEX" "$KEY3_HEX" >"$KEYS/server-chrony.keys"
+		{
+			echo "# sundial system test client keys (ntp.keys format)"
+			printf '1 MD5 %s\n2 SHA1 %s\n3 AES-128 %s\n42 MD5 %s\n' "$KEY1_HEX" "$KEY2_HEX" "$KEY3_HEX" "$KEY42_HEX"
+		} >"$KEYS/client-ntp.keys"
+		{
+			echo "# sundial system test client keys (chrony.keys format)"
+			printf '1 MD5 HEX:%s\n2 SHA1 HEX:%s\n3 AES128 HEX:%s\n42 MD5 HEX:%s\n' "$KEY1_HEX" "$KEY2_HEX" "$KEY3_HEX" "$KEY42_HEX"
+		} >"$KEYS/client-chrony.keys"
+		printf '1 MD5 %s\n2 SHA1 %s\n3 AES-128 %s\n' "$WKEY1_HEX" "$WKEY2_HEX" "$WKEY3_HEX" >"$KEYS/wrong-ntp.keys"
+		printf '1 MD5 HEX:%s\n2 SHA1 HEX:%s\n3 AES128 HEX:%s\n' "$WKEY1_HEX" "$WKEY2_HEX" "$WKEY3_HEX" >"$KEYS/wrong-chrony.keys"
+	)
+}
+_write_keys
+
+# probe_key ID [wrong]: the ID:TYPE:HEX argument of ntp_probe.py -k
+probe_key() {
+	local w=${2:-}
+	case "$1$w" in
+		1) echo "1:md5:$KEY1_HEX" ;; 2) echo "2:sha1:$KEY2_HEX" ;; 3) echo "3:aes128:$KEY3_HEX" ;;
+		42) echo "42:md5:$KEY42_HEX" ;;
+		1wrong) echo "1:md5:$WKEY1_HEX" ;; 2wrong) echo "2:sha1:$WKEY2_HEX" ;; 3wrong) echo "3:aes128:$WKEY3_HEX" ;;
+	esac
+}
+
+# ---------------------------------------------------------------------------
+# Ports and probes.
+
+# free_udp_port: a UDP port free on both 127.0.0.1 and ::1.
+free_udp_port() {
+	"$PYTHON" - <<'EOF'
+import socket
+for _ in range(100):
+    s4 = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s4.bind(("127.0.0.1", 0))
+    port = s4.getsockname()[1]
+    s6 = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    try:
+        s6.bind(("::1", port))
+    except OSError:
+        continue
+    finally:
+        s6.close()
+    s4.close()
+    print(port)
+    break
+EOF
+}
+
+# udp_port_free PORT
+udp_port_free() {
+	"$PYTHON" - "$1" <<'EOF'
+import socket, sys
+p = int(sys.argv[1])
+try:
+    for fam, a in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
+        s = socket.socket(fam, socket.SOCK_DGRAM); s.bind((a, p)); s.close()
+except OSError:
+    sys.exit(1)
+EOF
+}
+
+# probe [ntp_probe.py args]: one request, prints the reply as JSON.
+probe() { "$PYTHON" "$NTP_PROBE" "$@"; }
+
+# probe_field FIELD [ntp_probe.py args]
+probe_field() {
+	local f=$1
+	shift
+	probe "$@" >"$T/probe.json" 2>"$T/probe.err" || { echo "<probe failed: $(cat "$T/probe.err")>"; return 0; }
+	jf "$f" "$T/probe.json"
+}
+
+# ---------------------------------------------------------------------------
+# Daemons.
+
+_pid_of() {
+	local d
+	for d in $DAEMONS; do
+		[ "${d%%:*}" = "$1" ] && { echo "${d#*:}"; return 0; }
+	done
+	return 1
+}
+
+# stop_daemon NAME
+stop_daemon() {
+	local pid d rest=""
+	pid=$(_pid_of "$1") || return 0
+	_kill_pid "$pid"
+	for d in $DAEMONS; do [ "${d%%:*}" = "$1" ] || rest="$rest $d"; done
+	DAEMONS=$rest
+}
+
+# _spawn NAME CMD...: starts CMD in the background, output in $T/NAME/out.
+_spawn() {
+	local name=$1
+	shift
+	mkdir -p "$T/$name"
+	echo "# start $name: $(printf "%s " "$@" | tr "\n" " " | cut -c1-160)"
+	"$@" >"$T/$name/out" 2>&1 </dev/null &
+	DAEMONS="$DAEMONS $name:$!"
+}
+
+# _daemon_failed NAME WHY: bails out with the daemon's output.
+_daemon_failed() {
+	local name=$1 f
+	shift
+	not_ok "$name: $*"
+	for f in "$T/$name"/out "$T/$name"/*.log; do
+		[ -s "$f" ] && diag "--- $f" "$(tail -n 30 "$f")"
+	done
+	finish
+}
+
+# _wait_ready NAME HOST PORT sync|unsync: polls with ntp_probe.py until the
+# server answers (sync: with LI != 3 and stratum 1..15), at most
+# READY_TIMEOUT s.  Fails the test if the daemon dies or never gets there.
+_wait_ready() {
+	local name=$1 host=$2 port=$3 want=$4 pid start now leap stratum
+	pid=$(_pid_of "$name")
+	start=$(date +%s.%N)
+	while :; do
+		kill -0 "$pid" 2>/dev/null || _daemon_failed "$name" "exited during start-up"
+		probe -t 0.2 "$host" "$port" >"$T/$name/ready.json" 2>"$T/$name/ready.err"
+		if [ "$(jf reply "$T/$name/ready.json")" = true ]; then
+			leap=$(jf leap "$T/$name/ready.json")
+			stratum=$(jf stratum "$T/$name/ready.json")
+			if [ "$want" = unsync ] || { [ "$leap" != 3 ] && [ "$stratum" -ge 1 ] && [ "$stratum" -le 15 ]; }; then
+				now=$(date +%s.%N)
+				echo "# $name ready on $host port $port after $(awk -v a="$start" -v b="$now" 'BEGIN{printf "%.1f", b-a}') s (leap $leap, stratum $stratum)"
+				return 0
+			fi
+		fi
+		now=$(date +%s.%N)
+		if numcmp "$(awk -v a="$start" -v b="$now" 'BEGIN{print b-a}')" '>' "$READY_TIMEOUT"; then
+			_daemon_failed "$name" "no $want reply from $host port $port within $READY_TIMEOUT s; last: $(cat "$T/$name/ready.json" "$T/$name/ready.err")"
+		fi
+		sleep 0.2
+	done
+}
+
+# _nosystime CMD...: execs CMD without CAP_SYS_TIME in its bounding set, so
+# neither it nor anything it runs can set this machine's clock, whatever its
+# configuration says.  Used as _spawn NAME _nosystime CMD...
+_nosystime() {
+	if command -v setpriv >/dev/null 2>&1; then
+		exec setpriv --bounding-set -sys_time --inh-caps=-all -- "$@"
+	else
+		exec capsh --drop=cap_sys_time -- -c 'exec "$@"' nosystime "$@"
+	fi
+}
+
+_have_nosystime() { command -v setpriv >/dev/null 2>&1 || command -v capsh >/dev/null 2>&1; }
+
+# _assert_no_sys_time NAME: the running daemon's effective capabilities
+# must not contain CAP_SYS_TIME (bit 25).
+_assert_no_sys_time() {
+	local pid eff
+	pid=$(_pid_of "$1")
+	eff=$(awk '/^CapEff:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)
+	[ -n "$eff" ] || _daemon_failed "$1" "cannot read /proc/$pid/status"
+	if (( (16#$eff >> 25) & 1 )); then
+		_daemon_failed "$1" "still has CAP_SYS_TIME (CapEff $eff); refusing to go on"
+	fi
+	ok "$1 runs without CAP_SYS_TIME (CapEff $eff, $(readlink "/proc/$pid/exe"))"
+}
+
+# _start_chronyd NAME sync|unsync: chronyd on a free port of 127.0.0.1 and
+# ::1 (or on $CHRONYD_WANT_PORT); sets _PORT.  -x: never touches the clock.
+_start_chronyd() {
+	local name=$1 mode=$2 dir=$T/$1
+	command -v "$CHRONYD" >/dev/null 2>&1 || bail_out "chronyd ($CHRONYD) is not installed (scripts/install-deps)"
+	_have_nosystime || bail_out "neither setpriv nor capsh is installed"
+	_PORT=${CHRONYD_WANT_PORT:-$(free_udp_port)}
+	mkdir -p "$dir"
+	{
+		echo "port $_PORT"
+		echo "bindaddress 127.0.0.1"
+		echo "bindaddress ::1"
+		[ "$mode" = sync ] && echo "local stratum 3"
+		echo "allow"
+		echo "keyfile $KEYS/server-chrony.keys"
+		echo "cmdport 0"
+		echo "bindcmdaddress /"
+		echo "pidfile $dir/chronyd.pid"
+		echo "driftfile $dir/drift"
+	} >"$dir/chrony.conf"
+	_spawn "$name" _nosystime "$CHRONYD" -x -d -u root -f "$dir/chrony.conf"
+	_wait_ready "$name" 127.0.0.1 "$_PORT" "$mode"
+	_wait_ready "$name" ::1 "$_PORT" "$mode"
+	_assert_no_sys_time "$name"
+}
+
+# start_chronyd: local stratum 3; sets CHRONYD_PORT.
+# shellcheck disable=SC2034 # for the tests
+start_chronyd() { _start_chronyd chronyd sync; CHRONYD_PORT=$_PORT; }
+
+# start_chronyd_unsync: no reference at all (answers LI=3, stratum 0);
+# sets CHRONYD_UNSYNC_PORT.
+# shellcheck disable=SC2034 # for the tests
+start_chronyd_unsync() { _start_chronyd chronyd-unsync unsync; CHRONYD_UNSYNC_PORT=$_PORT; }
+
+# NTPsec 1.2.2 cannot serve on another port than 123 (the "port" keyword
+# came later), hence NTPSEC_PORT=123 and one NTPsec at a time.
+NTPSEC_PORT=123
+
+# _start_ntpsec NAME sync|unsync: NTPsec's ntpd on 127.0.0.1:123 and
+# [::1]:123, without CAP_SYS_TIME and with "disable ntp" / "disable kernel".
+# sync: orphan mode, stratum 5, refid 127.0.0.1, LI=0 about 1 s after start.
+# Rate limiting (KoD RATE) applies to every client but 127.0.0.1 and ::1:
+# send from 127.0.0.2 to get one (see query_ntpsec.sh).
+_start_ntpsec() {
+	local name=$1 mode=$2 dir=$T/$1
+	[ -x "$NTPD" ] || bail_out "NTPsec's ntpd ($NTPD) is missing (scripts/install-deps unpacks it)"
+	_have_nosystime || bail_out "neither setpriv nor capsh is installed: ntpd must not run with CAP_SYS_TIME"
+	udp_port_free "$NTPSEC_PORT" || bail_out "UDP port $NTPSEC_PORT is in use on loopback; NTPsec 1.2.2 can only serve on 123 (run the test as root, which isolates it in a network namespace, or stop the other NTP server)"
+	mkdir -p "$dir"
+	{
+		[ "$mode" = sync ] && echo "tos orphan 5 orphanwait 0"
+		echo "disable ntp"
+		echo "disable kernel"
+		echo "keys $KEYS/server-ntp.keys"
+		echo "trustedkey 1 2 3"
+		echo "interface ignore wildcard"
+		echo "interface listen 127.0.0.1"
+		echo "interface listen ::1"
+		echo "driftfile $dir/drift"
+		echo "statsdir $dir/"
+		echo "restrict default limited kod"
+		echo "restrict 127.0.0.1"
+		echo "restrict ::1"
+		# Score: +1/20 a packet, decaying with a 20 s time constant; over
+		# 0.01 the client is limited: every packet but the first in ~30 s
+		# gets a KoD RATE (kod 1000 keeps bursts from suppressing it).
+		echo "limit average 0.01 burst 20 kod 1000"
+	} >"$dir/ntp.conf"
+	_spawn "$name" _nosystime "$NTPD" -n -c "$dir/ntp.conf" -p "$dir/ntpd.pid" -l "$dir/ntpd.log"
+	_wait_ready "$name" 127.0.0.1 "$NTPSEC_PORT" "$mode"
+	_wait_ready "$name" ::1 "$NTPSEC_PORT" "$mode"
+	_assert_no_sys_time "$name"
+	if grep -q 'syntax error' "$dir/ntpd.log" 2>/dev/null; then
+		_daemon_failed "$name" "ntpd rejected its configuration"
+	fi
+}
+
+start_ntpsec() { _start_ntpsec ntpsec sync; }
+start_ntpsec_unsync() { _start_ntpsec ntpsec-unsync unsync; }
+
+# start_blackhole: a UDP port on 127.0.0.1 and ::1 that takes requests and
+# never answers (a true timeout, no ICMP); sets BLACKHOLE_PORT.
+start_blackhole() {
+	BLACKHOLE_PORT=$(free_udp_port)
+	_spawn blackhole "$PYTHON" -c '
+import select, socket, sys
+p = int(sys.argv[1])
+a = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); a.bind(("127.0.0.1", p))
+b = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); b.bind(("::1", p))
+while True:
+    for s in select.select([a, b], [], [])[0]:
+        s.recv(2048)
+' "$BLACKHOLE_PORT"
+	sleep 0.3
+	kill -0 "$(_pid_of blackhole)" 2>/dev/null || _daemon_failed blackhole "did not start"
+}
+
+# start_fake_ntp OFFSET: fake_ntp.py, a server OFFSET s ahead of this clock
+# (to check the sign of offsets); sets FAKE_PORT.
+start_fake_ntp() {
+	FAKE_PORT=$(free_udp_port)
+	_spawn fake-ntp "$PYTHON" "$SYS_DIR/fake_ntp.py" "$FAKE_PORT" "$1"
+	_wait_ready fake-ntp 127.0.0.1 "$FAKE_PORT" sync
+}
+
+# start_nxdomain_dns: a DNS server on 127.0.0.1:53 that answers every query
+# with NXDOMAIN (only inside the test's namespace, where resolv.conf points
+# at it).
+start_nxdomain_dns() {
+	_spawn dns "$PYTHON" -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 53))
+while True:
+    q, a = s.recvfrom(2048)
+    if len(q) < 12: continue
+    # id, flags QR|RD(from query)|RA, rcode 3; qdcount as asked, no answers
+    flags = 0x8000 | (q[2] & 0x01) << 8 | 0x0080 | 3
+    s.sendto(q[:2] + flags.to_bytes(2, "big") + q[4:6] + bytes(6) + q[12:], a)
+'
+	sleep 0.3
+	kill -0 "$(_pid_of dns)" 2>/dev/null || _daemon_failed dns "did not start (port 53 taken?)"
+}
+
+# ---------------------------------------------------------------------------
+# Oracles.
+
+# ntpdig_at HOST PORT [ntpdig args]: ntpdig can only ask port 123; this runs
+# it with getaddrinfo() patched to ask PORT instead.  JSON output (-j).
+ntpdig_at() {
+	local host=$1 port=$2 path interp
+	shift 2
+	path=$(command -v "$NTPDIG") || { echo "ntpdig is not installed" >&2; return 127; }
+	interp=$(sed -n '1s/^#! *//p' "$path")
+	# shellcheck disable=SC2086
+	timeout 30 ${interp:-$PYTHON} -c '
+import runpy, socket, sys
+port, script = int(sys.argv[1]), sys.argv[2]
+real = socket.getaddrinfo
+socket.getaddrinfo = lambda h, p, *a, **k: real(h, port if p == 123 else p, *a, **k)
+sys.argv = [script] + sys.argv[3:]
+runpy.run_path(script, run_name="__main__")
+' "$port" "$path" -j -t 2 "$@" "$host"
+}
+
+# chronyd_q HOST PORT: chronyd -Q (measure only, never sets the clock)
+# pointed at the server; prints the offset it measured (the "System clock
+# wrong by X seconds" line, X = server - local, the NTP offset sign).
+chronyd_q() {
+	local out
+	out=$(timeout 30 "$CHRONYD" -Q -u root -t 10 \
+		"server $1 port $2 iburst maxsamples 1" \
+		"pidfile $T/chronyd-q.pid" 2>&1)
+	printf '%s\n' "$out" >"$T/chronyd-q.log"
+	printf '%s\n' "$out" | sed -n 's/.*System clock wrong by \([-+0-9.e]*\) seconds.*/\1/p' | head -n 1
+}
