@@ -4,5 +4,6 @@
 #define SUNDIAL_CMD_CMD_H
 
 int cmd_query(int argc, char **argv);
+int cmd_status(int argc, char **argv);
 
 #endif

@@ -1,0 +1,145 @@
+/* daemon.c - the model of a time daemon's view; see daemon.h. */
+#include "sources/daemon.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/mem.h"
+
+static void system_unknown(struct dmn_system *y)
+{
+	memset(y, 0, sizeof *y);
+	y->leap = 3;
+	y->stratum = -1;
+	y->offset = y->root_delay = y->root_disp = y->root_dist = NAN;
+	y->sys_jitter = y->clk_jitter = y->clk_wander = y->frequency = NAN;
+	y->precision = y->tc = -1000;
+	y->ref_time = NAN;
+	y->rms_offset = y->skew = y->resid_freq = y->update_interval = y->correction = NAN;
+	y->clock_source = y->event_count = y->event_code = -1;
+}
+
+dmn_status *dmn_new(enum dmn_kind kind)
+{
+	dmn_status *s = mem_calloc(1, sizeof *s);
+	s->kind = kind;
+	system_unknown(&s->sys);
+	return s;
+}
+
+void dmn_free(dmn_status *s)
+{
+	if (!s)
+		return;
+	free(s->sources);
+	free(s->refclocks);
+	free(s->counters);
+	free(s->clients);
+	free(s);
+}
+
+/* Grows an array of n elements of size sz by one, zeroing the new one. */
+static void *grow(void *arr, size_t n, size_t sz)
+{
+	/* Doubling capacity: capacities are the powers of two >= n + 1. */
+	size_t cap = 1;
+	while (cap < n + 1)
+		cap *= 2;
+	if (n == 0 || (n & (n - 1)) == 0)
+		arr = mem_realloc(arr, cap * sz);
+	memset((char *)arr + n * sz, 0, sz);
+	return arr;
+}
+
+struct dmn_source *dmn_add_source(dmn_status *s)
+{
+	s->sources = grow(s->sources, s->n_sources, sizeof *s->sources);
+	struct dmn_source *x = &s->sources[s->n_sources++];
+	x->tally = ' ';
+	x->stratum = -1;
+	x->reach = -1;
+	x->reach_pct = NAN;
+	x->hpoll = x->ppoll = -1000;
+	x->when = x->offset = x->delay = x->jitter = x->dispersion = NAN;
+	x->samples = -1;
+	x->span = x->std_dev = x->est_offset = x->frequency = x->skew = x->response_time = NAN;
+	return x;
+}
+
+struct dmn_refclock *dmn_add_refclock(dmn_status *s)
+{
+	s->refclocks = grow(s->refclocks, s->n_refclocks, sizeof *s->refclocks);
+	struct dmn_refclock *r = &s->refclocks[s->n_refclocks++];
+	r->poll = -1000;
+	r->noreply = r->badformat = r->baddata = r->flags = -1;
+	r->fudgetime1 = r->fudgetime2 = NAN;
+	r->stratum = -1;
+	r->status = -1;
+	r->event_count = -1;
+	return r;
+}
+
+struct dmn_client *dmn_add_client(dmn_status *s)
+{
+	s->clients = grow(s->clients, s->n_clients, sizeof *s->clients);
+	struct dmn_client *c = &s->clients[s->n_clients++];
+	c->first = c->last = NAN;
+	c->mode = c->version = -1;
+	return c;
+}
+
+void dmn_add_counter(dmn_status *s, const char *name, double value)
+{
+	for (size_t i = 0; i < s->n_counters; i++) {
+		if (strcmp(s->counters[i].name, name) == 0) {
+			s->counters[i].value = value;
+			return;
+		}
+	}
+	s->counters = grow(s->counters, s->n_counters, sizeof *s->counters);
+	struct dmn_counter *c = &s->counters[s->n_counters++];
+	str_copy(c->name, name, sizeof c->name);
+	c->value = value;
+}
+
+void dmn_add_error(dmn_status *s, const char *what, const char *fmt, ...)
+{
+	if (s->n_errors == DMN_MAX_ERRORS)
+		return;
+	struct dmn_error *e = &s->errors[s->n_errors++];
+	str_copy(e->what, what, sizeof e->what);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(e->message, sizeof e->message, fmt, ap);
+	va_end(ap);
+}
+
+double dmn_counter(const dmn_status *s, const char *name)
+{
+	for (size_t i = 0; i < s->n_counters; i++)
+		if (strcmp(s->counters[i].name, name) == 0)
+			return s->counters[i].value;
+	return NAN;
+}
+
+size_t dmn_good_sources(const dmn_status *s)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s->n_sources; i++) {
+		const char *sel = s->sources[i].selection;
+		if (strcmp(sel, "sys.peer") == 0 || strcmp(sel, "candidate") == 0 ||
+		    strcmp(sel, "pps.peer") == 0)
+			n++;
+	}
+	return n;
+}
+
+double dmn_reach_pct(int reach)
+{
+	if (reach < 0)
+		return NAN;
+	return 100.0 * (double)__builtin_popcount((unsigned)reach & 0xffu) / 8.0;
+}
