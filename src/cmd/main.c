@@ -15,6 +15,7 @@ static const struct {
 	const char *what;
 } commands[] = {
 	{ "query", cmd_query, "ask time servers for the time, as a client would" },
+	{ "status", cmd_status, "a time daemon's own view, from ntpd or chronyd" },
 };
 
 static void usage(FILE *f)

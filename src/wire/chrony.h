@@ -64,8 +64,10 @@ enum chr_result {
 const char *chr_strerror(enum chr_result r);
 
 /* Builds a request for command with its data, padded to the length of the
- * reply the command expects (chrony drops shorter requests).  Returns the
- * length, or 0 if cap is too small or the command is unknown. */
+ * reply the command expects (chrony drops shorter requests; where the reply
+ * grew between chrony versions, to the longest).  Version 5 requests have
+ * no padding.  Returns the length, or 0 if cap is too small, the command is
+ * unknown or len is not the length of the command's data. */
 size_t chr_request_encode(uint8_t *buf, size_t cap, uint8_t version, uint16_t command,
 			  uint16_t attempt, uint32_t sequence, const void *data, size_t len);
 
@@ -85,7 +87,10 @@ struct chr_rpy_hdr {
 };
 
 /* Decodes and checks the reply header against the request's command and
- * sequence. */
+ * sequence: CHR_E_MISMATCH for another request's reply, CHR_E_HEADER for
+ * a version other than 5 or 6 (unless it is a BADPKTVERSION reply),
+ * CHR_E_STATUS (h->status) for an error, CHR_E_TRUNCATED if shorter than its
+ * reply format needs (pktlength.c).  h is filled whenever 28 octets came. */
 enum chr_result chr_reply_header(const uint8_t *buf, size_t len, uint16_t command,
 				 uint32_t sequence, struct chr_rpy_hdr *h)
 	__attribute__((warn_unused_result));
@@ -173,11 +178,15 @@ struct chr_ntp_data {
 	uint16_t flags; /* tests 0x3ff, interleaved 0x4000, authenticated 0x8000 */
 	uint8_t tx_tss_char, rx_tss_char;
 	uint32_t total_tx_count, total_rx_count, total_valid_count, total_good_count;
+	unsigned version_reply; /* 16 (RPY_NTP_DATA, chrony < 4.6) or 26 (RPY_NTP_DATA2) */
+	/* Timestamp counters of RPY_NTP_DATA2 (chrony 4.6+); 0 in reply 16. */
+	uint32_t total_kernel_tx_ts, total_kernel_rx_ts, total_hw_tx_ts, total_hw_rx_ts;
 };
 enum chr_result chr_decode_ntp_data(const uint8_t *buf, size_t len, struct chr_ntp_data *out)
 	__attribute__((warn_unused_result));
 
-/* NTP_SOURCE_NAME: the name, NUL-terminated into buf. */
+/* NTP_SOURCE_NAME: the name, NUL-terminated into buf.  CHR_E_VALUE (and an
+ * empty name) if it is not terminated, not printable or does not fit. */
 enum chr_result chr_decode_source_name(const uint8_t *buf, size_t len, char *name, size_t namelen)
 	__attribute__((warn_unused_result));
 
