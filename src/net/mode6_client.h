@@ -56,7 +56,10 @@ struct m6c_mru_opts {
  * points (last.N/addr.N of the newest entries seen) until ntpd says it has
  * no more, calling cb for each entry as it arrives (memory stays bounded).
  * cb returns 0 to go on or non-zero to stop.  Sets *now (ntpd's "now",
- * 32.32) when known.  Returns 0 or a negative errno as m6c_request. */
+ * 32.32) when known.  Returns 0 or a negative errno as m6c_request.
+ * As with ntpq, an address can come more than once (a client heard again
+ * during the walk, or a restart after ntpd lost every resume point); the
+ * later entry is the newer. */
 int m6c_mru_walk(m6c *c, const struct m6c_mru_opts *o,
 		 int (*cb)(void *arg, const struct m6c_mru_entry *e), void *arg, uint64_t *now)
 	__attribute__((warn_unused_result));

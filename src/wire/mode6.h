@@ -195,9 +195,11 @@ const char *m6_clock_status_str(unsigned status);
 
 /* --- the parse driver's refclock_states --- */
 
-/* refclock_states="*NOMINAL: 21:25:02 (99.2%); NO RESPONSE: 0:00:10 (0.8%); running time: ..."
- * (NTPsec/classic ntp_refclock parse driver).  Splits it into states with
- * their seconds and shares. */
+/* refclock_states="*NOMINAL: 21:25:02 (99.28%); NO RESPONSE: 00:00:10 (0.72%);
+ *                  running time: 21:25:12"
+ * (the parse driver: NTP classic refclock_parse.c, NTPsec refclock_generic.c;
+ * durations "[<days>d+]HH:MM:SS").  Splits it into states with their seconds
+ * and shares; the value may keep its quotes. */
 struct m6_clock_state_share {
 	char name[32]; /* "NOMINAL", "NO RESPONSE", ... */
 	bool current;  /* marked with '*' */
