@@ -237,8 +237,11 @@ static void print_text(const dmn_status *st, bool verbose)
 {
 	const struct dmn_system *y = &st->sys;
 	char a[32], b[32], c[32], d[32];
-	printf("%s%s%s at %s: %s, stratum %d\n", st->kind == DMN_NTPD ? "ntpd" : "chronyd",
-	       st->version[0] ? " " : "", st->version, st->target,
+	const char *dname = st->kind == DMN_NTPD ? "ntpd" : "chronyd";
+	/* ntpd's version already starts with "ntpd". */
+	bool own = st->version[0] && strncmp(st->version, dname, strlen(dname)) == 0;
+	printf("%s%s%s at %s: %s, stratum %d\n", own ? "" : dname,
+	       st->version[0] && !own ? " " : "", st->version, st->target,
 	       y->synchronised ? "synchronised" : "NOT synchronised", y->stratum);
 	printf("  leap %s, refid %s%s%s\n", leap_name(y->leap), y->refid[0] ? y->refid : "-",
 	       y->sys_peer[0] ? ", system peer " : "", y->sys_peer);
@@ -344,7 +347,8 @@ static void print_text(const dmn_status *st, bool verbose)
 		for (size_t i = 0; i < st->n_clients; i++) {
 			const struct dmn_client *x = &st->clients[i];
 			char last[16], mv[16] = "-";
-			fmt_num(last, sizeof last, "%.0f", (double)now.tv_sec - x->last);
+			double ago = (double)now.tv_sec - x->last;
+			fmt_num(last, sizeof last, "%.0f", ago < 0 ? 0.0 : ago);
 			if (x->mode >= 0)
 				snprintf(mv, sizeof mv, "%d/%d", x->mode, x->version);
 			printf("  %-40s %10llu %8s %s\n", x->address, (unsigned long long)x->count,

@@ -165,8 +165,14 @@ numcmp() {
 		exit !r }'
 }
 
-# absdiff A B: prints |A - B|
-absdiff() { awk -v a="$1" -v b="$2" 'BEGIN { d = a - b; if (d < 0) d = -d; printf "%.9f\n", d }'; }
+# absdiff A B: prints |A - B| ("x", which no numcmp accepts, if A or B is
+# not a number)
+absdiff() {
+	awk -v a="$1" -v b="$2" 'BEGIN {
+		n = "^[-+]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][-+]?[0-9]+)?$"
+		if (a !~ n || b !~ n) { print "x"; exit }
+		d = a - b; if (d < 0) d = -d; printf "%.9f\n", d }'
+}
 absval() { absdiff "$1" 0; }
 
 # num_is A OP B NAME
@@ -230,6 +236,9 @@ elif isinstance(d, (dict, list)): print(json.dumps(d))
 else: print(d)
 EOF
 }
+
+# jis PATH WANT NAME: a field of the last JSON output.
+jis() { is "$(jf "$1")" "$2" "$3"; }
 
 # json_valid [FILE]
 json_valid() { "$PYTHON" -c 'import json,sys; json.load(open(sys.argv[1]))' "${1:-$T/out}" 2>/dev/null; }
@@ -580,3 +589,338 @@ chronyd_q() {
 	printf '%s\n' "$out" >"$T/chronyd-q.log"
 	printf '%s\n' "$out" | sed -n 's/.*System clock wrong by \([-+0-9.e]*\) seconds.*/\1/p' | head -n 1
 }
+
+# ---------------------------------------------------------------------------
+# Peers for `sundial status` (status_chronyd.sh, status_ntpsec.sh): daemons
+# with their control interfaces open, real sources, a reference clock, and
+# their own tools as oracles.
+
+NTPQ=${NTPQ:-/opt/sundial-peers/ntpsec/usr/bin/ntpq}
+CHRONYC=${CHRONYC:-chronyc}
+ORACLE=$SYS_DIR/oracle.py
+export NTPQ CHRONYC
+
+# oracle ARGS...: oracle.py (ntpq / chronyc output as JSON).
+oracle() { "$PYTHON" "$ORACLE" "$@"; }
+
+# oracle_to FILE ARGS...: oracle output into FILE (read it with jf PATH FILE).
+oracle_to() {
+	local f=$1
+	shift
+	oracle "$@" >"$f" 2>"$f.err" || echo "# oracle $* failed: $(head -c 300 "$f.err")"
+}
+
+# require_oracles: ntpq (python, needs the ntp module: python3-ntp, pulled in
+# by ntpsec-ntpdig) and chronyc must run.
+require_ntpq() {
+	[ -x "$NTPQ" ] || bail_out "NTPsec's ntpq ($NTPQ) is missing (scripts/install-deps unpacks it)"
+	"$NTPQ" --version >"$T/ntpq-version" 2>&1 ||
+		bail_out "NTPsec's ntpq does not run (it needs python3 and the ntp module, python3-ntp)" "$(cat "$T/ntpq-version")"
+}
+require_chronyc() {
+	command -v "$CHRONYC" >/dev/null 2>&1 || bail_out "chronyc ($CHRONYC) is not installed (scripts/install-deps)"
+}
+
+# require_isolated: the test needs its own network namespace (it adds
+# addresses and routes to lo, and serves on port 123/323).
+require_isolated() {
+	[ -n "${SUNDIAL_IN_NETNS:-}" ] ||
+		bail_out "this test needs its own network namespace: run it as root (with unshare and ip)"
+}
+
+# private_run_chrony: inside the test's mount namespace, /run/chrony (where
+# chronyd's default command socket lives) becomes $T/run-chrony, so that
+# `sundial status` without a target never finds the host's chronyd.  Sets
+# RUN_CHRONY=/run/chrony when done, else empty (no /run/chrony here, so
+# there is no host socket to hide either).
+RUN_CHRONY=""
+private_run_chrony() {
+	[ -n "${SUNDIAL_IN_NETNS:-}" ] || return 0
+	[ -d /run/chrony ] || return 0
+	mkdir -p "$T/run-chrony"
+	chmod 700 "$T/run-chrony"
+	mount --bind "$T/run-chrony" /run/chrony || bail_out "cannot bind $T/run-chrony over /run/chrony"
+	# shellcheck disable=SC2034 # for the tests
+	RUN_CHRONY=/run/chrony
+}
+
+# _chronyd_spawn NAME: chronyd -x without CAP_SYS_TIME, on $T/NAME/chrony.conf.
+_chronyd_spawn() {
+	local name=$1
+	shift
+	command -v "$CHRONYD" >/dev/null 2>&1 || bail_out "chronyd ($CHRONYD) is not installed (scripts/install-deps)"
+	_have_nosystime || bail_out "neither setpriv nor capsh is installed"
+	_spawn "$name" _nosystime "$CHRONYD" -x -d -u root "$@" -f "$T/$name/chrony.conf"
+}
+
+# start_chronyd_server NAME ADDR PORT STRATUM: a plain NTP server for other
+# daemons to follow ("local stratum STRATUM", LI 0 at once), IPv4 only
+# (-4) when ADDR is IPv4; no command socket.
+start_chronyd_server() {
+	local name=$1 addr=$2 port=$3 stratum=$4 dir=$T/$1 fam=()
+	mkdir -p "$dir"
+	case "$addr" in *:*) ;; *) fam=(-4) ;; esac
+	{
+		echo "port $port"
+		echo "bindaddress $addr"
+		echo "local stratum $stratum"
+		echo "allow"
+		echo "cmdport 0"
+		echo "bindcmdaddress /"
+		echo "pidfile $dir/chronyd.pid"
+		echo "driftfile $dir/drift"
+	} >"$dir/chrony.conf"
+	_chronyd_spawn "$name" "${fam[@]}"
+	_wait_ready "$name" "$addr" "$port" sync
+}
+
+# chronyc_at TARGET ARGS...: chronyc (-n) at TARGET: a socket path or HOST:PORT.
+chronyc_at() {
+	local target=$1 host port
+	shift
+	case "$target" in
+		/*) timeout 20 "$CHRONYC" -n -h "$target" "$@" ;;
+		*)  port=${target##*:}; host=${target%:*}; host=${host#[}; host=${host%]}
+		    timeout 20 "$CHRONYC" -n -h "$host" -p "$port" "$@" ;;
+	esac
+}
+
+# start_chronyd_mon NAME sync|unsync: the chronyd that `sundial status` asks.
+#   NTP server on 127.0.0.1 and ::1 (CHRONYD_MON_PORT), command port on
+#   127.0.0.1 and ::1 (CHRONYD_MON_CMDPORT; $CHRONYD_CMD_WANT_PORT if set,
+#   e.g. 323), Unix command socket $T/NAME/chronyd.sock (CHRONYD_MON_SOCK).
+#   sync:   sources 127.0.0.11 (NAME-up1, chronyd "local stratum 3") and
+#           127.0.0.12 (NAME-up2, stratum 4), both polled every 0.25 s
+#           (minpoll/maxpoll -2; chrony 4.3 allows down to -7), and
+#           127.0.0.13 where nothing listens; waits until chronyc shows
+#           reach 377 for both servers and a selected source (stratum 4).
+#   unsync: only the silent 127.0.0.13: LI 3, stratum 0, "Not synchronised".
+#   chronyd 4.3 will not take two sources with the same address (even on
+#   different ports: "Could not add source"), hence 127.0.0.11/12/13.
+start_chronyd_mon() {
+	local name=$1 mode=$2 dir=$T/$1 up1 up2 dead start now
+	mkdir -p "$dir"
+	# chronyd disables a command socket whose folder others can enter
+	# ("Wrong permissions"): it wants 0770 or less, owned by its user.
+	chmod 700 "$dir"
+	CHRONYD_MON_PORT=$(free_udp_port)
+	CHRONYD_MON_CMDPORT=${CHRONYD_CMD_WANT_PORT:-$(free_udp_port)}
+	CHRONYD_MON_SOCK=$dir/chronyd.sock
+	dead=$(free_udp_port)
+	if [ "$mode" = sync ]; then
+		up1=$(free_udp_port)
+		up2=$(free_udp_port)
+		start_chronyd_server "$name-up1" 127.0.0.11 "$up1" 3
+		start_chronyd_server "$name-up2" 127.0.0.12 "$up2" 4
+	fi
+	{
+		echo "port $CHRONYD_MON_PORT"
+		echo "bindaddress 127.0.0.1"
+		echo "bindaddress ::1"
+		if [ "$mode" = sync ]; then
+			echo "server 127.0.0.11 port $up1 iburst minpoll -2 maxpoll -2"
+			echo "server 127.0.0.12 port $up2 iburst minpoll -2 maxpoll -2"
+		fi
+		echo "server 127.0.0.13 port $dead iburst minpoll -2 maxpoll -2"
+		echo "allow"
+		echo "keyfile $KEYS/server-chrony.keys"
+		echo "cmdport $CHRONYD_MON_CMDPORT"
+		echo "bindcmdaddress 127.0.0.1"
+		echo "bindcmdaddress ::1"
+		echo "bindcmdaddress $CHRONYD_MON_SOCK"
+		echo "pidfile $dir/chronyd.pid"
+		echo "driftfile $dir/drift"
+	} >"$dir/chrony.conf"
+	_chronyd_spawn "$name"
+	_wait_ready "$name" 127.0.0.1 "$CHRONYD_MON_PORT" "$mode"
+	_assert_no_sys_time "$name"
+	start=$(date +%s)
+	while :; do
+		kill -0 "$(_pid_of "$name")" 2>/dev/null || _daemon_failed "$name" "exited during start-up"
+		chronyc_at "$CHRONYD_MON_SOCK" -c sources >"$dir/ready.sources" 2>&1
+		if [ "$mode" = unsync ]; then
+			grep -q '^\^,?,127\.0\.0\.13,' "$dir/ready.sources" && break
+		elif [ "$(grep -Ec '^\^,[*+-],127\.0\.0\.1[12],[0-9]+,-2,377,' "$dir/ready.sources")" = 2 ] &&
+		     grep -q '^\^,\*,' "$dir/ready.sources"; then
+			break
+		fi
+		now=$(date +%s)
+		[ $((now - start)) -gt "$READY_TIMEOUT" ] &&
+			_daemon_failed "$name" "sources not ready within $READY_TIMEOUT s: $(cat "$dir/ready.sources")"
+		sleep 0.3
+	done
+	echo "# $name: sources ready after $(( $(date +%s) - start )) s: $(tr '\n' ' ' <"$dir/ready.sources")"
+}
+
+# ---- NTPsec with a reference clock and a server ---------------------------
+#
+# start_ntpsec_refclock: NTPsec's ntpd on 127.0.0.1:123 and [::1]:123 with
+#   - an NMEA refclock ("refclock nmea unit 0 path $T/nmea/gps0"), fed
+#     through a pseudo-terminal by nmea_feeder.py (no socat needed: python's
+#     pty module gives the pair, the feeder links the slave side);
+#     nmea_mode good|bad|silent switches what it sends;
+#   - a server association to a chronyd on 192.0.2.2:123 (local stratum 3);
+#   - keys 1-3 trusted, controlkey 1 (authenticated mode 6).
+# Facts (NTPsec 1.2.2) this relies on:
+#   - "server" takes no port, and ntpd refuses any 127.x address but
+#     127.0.0.1 as a source ("attempt to configure invalid address",
+#     ISBADADR), so the chronyd it follows serves on 192.0.2.2 port 123.
+#     ntpd must send from an address it listens on; for a destination on lo
+#     the kernel picks the destination itself as source, and ntpd will not
+#     fall back to a loopback interface (findclosestinterface excludes
+#     them), so the local route of 192.0.2.2 gets "src 192.0.2.1" and ntpd
+#     also listens on 192.0.2.1.  All of it is in the test's namespace, on lo.
+#   - with "disable ntp" ntpd never sets LI 0 itself (local_clock() returns
+#     early, clock_update() leaves sys_leap alone); orphan mode does.  So
+#     ntpd starts with a silent GPS and no server answering, turns orphan
+#     (LI 0, stratum 5), and only then do the GPS and the server start: it
+#     keeps LI 0 and becomes stratum 1, refid GPS.
+#   - "tos mindist 0.05": the GPS through a pty is a few ms late, the
+#     server on loopback has a root distance of microseconds; with the
+#     default 1 ms their intervals do not meet and both are falsetickers.
+#   - kludge_day() rejects $GPGGA (no date in it) while ntpd's LI is 3: it
+#     counts baddata then; with LI 0 $GPGGA is accepted (or filtered as the
+#     same second as $GPRMC).
+# Waits until ntpq says: stratum 1, LI 0, both associations reach 377 (at
+# most ~40 s: the GPS is polled every 2 s).  Sets NTPSEC_REF_UP=192.0.2.2.
+NTPSEC_REF_UP=192.0.2.2
+NMEA_MODE_FILE=$T/nmea/mode
+
+nmea_mode() { echo "$1" >"$NMEA_MODE_FILE"; }
+
+start_ntpsec_refclock() {
+	local name=ntpsec-ref dir=$T/ntpsec-ref start now
+	require_isolated
+	[ -x "$NTPD" ] || bail_out "NTPsec's ntpd ($NTPD) is missing (scripts/install-deps unpacks it)"
+	_have_nosystime || bail_out "neither setpriv nor capsh is installed: ntpd must not run with CAP_SYS_TIME"
+	udp_port_free "$NTPSEC_PORT" || bail_out "UDP port $NTPSEC_PORT is in use on loopback"
+	ip -o addr show dev lo | grep -q ' 192\.0\.2\.1/' || bail_out "192.0.2.1 is not on lo"
+	ip addr add "$NTPSEC_REF_UP/32" dev lo || bail_out "cannot add $NTPSEC_REF_UP to lo"
+	ip route replace local "$NTPSEC_REF_UP" dev lo table local scope host src 192.0.2.1 ||
+		bail_out "cannot set the source address of the local route to $NTPSEC_REF_UP"
+	mkdir -p "$dir" "$T/nmea"
+	nmea_mode silent
+	_spawn nmea "$PYTHON" "$SYS_DIR/nmea_feeder.py" "$T/nmea/gps0" "$NMEA_MODE_FILE"
+	for _ in $(seq 1 50); do [ -L "$T/nmea/gps0" ] && break; sleep 0.1; done
+	[ -L "$T/nmea/gps0" ] || _daemon_failed nmea "no pty after 5 s"
+	{
+		echo "tos orphan 5 orphanwait 0"
+		echo "tos mindist 0.05"
+		echo "disable ntp"
+		echo "disable kernel"
+		echo "keys $KEYS/server-ntp.keys"
+		echo "trustedkey 1 2 3"
+		echo "controlkey 1"
+		echo "interface ignore wildcard"
+		echo "interface listen 127.0.0.1"
+		echo "interface listen ::1"
+		echo "interface listen 192.0.2.1"
+		echo "driftfile $dir/drift"
+		echo "statsdir $dir/"
+		echo "restrict default limited kod"
+		echo "restrict 127.0.0.1"
+		echo "restrict ::1"
+		echo "restrict $NTPSEC_REF_UP"
+		echo "limit average 0.01 burst 20 kod 1000"
+		echo "refclock nmea unit 0 path $T/nmea/gps0 minpoll 1 maxpoll 1"
+		echo "server $NTPSEC_REF_UP iburst minpoll 0 maxpoll 0"
+	} >"$dir/ntp.conf"
+	_spawn "$name" _nosystime "$NTPD" -n -c "$dir/ntp.conf" -p "$dir/ntpd.pid" -l "$dir/ntpd.log"
+	_wait_ready "$name" 127.0.0.1 "$NTPSEC_PORT" sync
+	_assert_no_sys_time "$name"
+	grep -Eq 'syntax error|invalid address|open\(.*\) failed' "$dir/ntpd.log" 2>/dev/null &&
+		_daemon_failed "$name" "ntpd rejected part of its configuration"
+	start_chronyd_server ntpsec-ref-up "$NTPSEC_REF_UP" 123 3
+	nmea_mode good
+	start=$(date +%s)
+	while :; do
+		kill -0 "$(_pid_of "$name")" 2>/dev/null || _daemon_failed "$name" "exited during start-up"
+		oracle ntpq-peers 127.0.0.1 >"$dir/ready.json" 2>"$dir/ready.err"
+		oracle ntpq-rv 127.0.0.1 0 leap,stratum,refid >"$dir/ready-sys.json" 2>>"$dir/ready.err"
+		if [ "$(jf vars.stratum "$dir/ready-sys.json")/$(jf vars.leap "$dir/ready-sys.json")" = 1/0 ] &&
+		   [ "$(jf 0.vars.reach "$dir/ready.json")/$(jf 1.vars.reach "$dir/ready.json")" = "0xff/0xff" ]; then
+			break
+		fi
+		now=$(date +%s)
+		[ $((now - start)) -gt 45 ] &&
+			_daemon_failed "$name" "not stratum 1 with both sources reached within 45 s: $(cat "$dir/ready-sys.json" "$dir/ready.json" "$dir/ready.err" | tr '\n' ' ' | cut -c1-1500)"
+		sleep 1
+	done
+	echo "# $name: stratum 1 (GPS), both sources reach 377 after $(( $(date +%s) - start )) s"
+}
+
+# ---- helpers for the status tests ------------------------------------------
+
+# require_status: the binary must exist and know `status`.
+require_status() {
+	[ -x "$SUNDIAL" ] || bail_out "sundial binary '$SUNDIAL' is missing (ninja -C build)"
+	"$SUNDIAL" status --help >"$T/status-help" 2>&1 ||
+		bail_out "'$SUNDIAL status --help' fails" "$(head -n 5 "$T/status-help")"
+}
+
+# jidx ARRAY KEY VALUE [FILE]: the index of the first element of the JSON
+# array at path ARRAY whose KEY equals VALUE (compared as strings), or -1.
+jidx() {
+	"$PYTHON" - "$1" "$2" "$3" "${4:-$T/out}" <<'PYEOF'
+import json, sys
+path, key, want, f = sys.argv[1:5]
+try:
+    d = json.load(open(f))
+    for k in path.split("."):
+        d = d[int(k)] if isinstance(d, list) else d[k]
+    for i, e in enumerate(d):
+        v = e.get(key) if isinstance(e, dict) else None
+        if v is not None and (str(v) == want or (isinstance(v, bool) and str(v).lower() == want)):
+            print(i); sys.exit(0)
+except Exception:
+    pass
+print(-1)
+PYEOF
+}
+
+# jlen PATH [FILE]: the length of a JSON array or object (-1 if missing).
+jlen() {
+	"$PYTHON" - "$1" "${2:-$T/out}" <<'PYEOF'
+import json, sys
+try:
+    d = json.load(open(sys.argv[2]))
+    for k in sys.argv[1].split("."):
+        if k:
+            d = d[int(k)] if isinstance(d, list) else d[k]
+    print(len(d))
+except Exception:
+    print(-1)
+PYEOF
+}
+
+# num_between LO X HI NAME: LO <= X <= HI (for a value read between two
+# readings of the oracle: before and after).
+num_between() {
+	if numcmp "$1" '<=' "$2" && numcmp "$2" '<=' "$3"; then ok "$4 ($1 <= $2 <= $3)"
+	else not_ok "$4" "want: $1 <= $2 <= $3"; fi
+}
+
+# ms_to_s MS: milliseconds (as ntpd gives them) in seconds.
+ms_to_s() { awk -v a="$1" 'BEGIN { if (a !~ /^[-+]?[0-9.eE+-]+$/) { print "x"; exit } printf "%.9f\n", a / 1000 }'; }
+
+# near A B TOL: |A - B| <= TOL
+near() { numcmp "$(absdiff "$1" "$2")" '<=' "$3"; }
+
+# prom_check FILE LABEL: the Prometheus text exposition in FILE parses
+# (promtool check metrics when installed; oracle.py's parser always).
+prom_check() {
+	local f=$1 l=$2
+	oracle prom "$f" >"$f.json" 2>"$f.err"
+	if [ "$(jf ok "$f.json")" = true ]; then ok "$l: --prom output parses as Prometheus text format"
+	else not_ok "$l: --prom output parses as Prometheus text format" "$(jf errors "$f.json")" "$(head -c 600 "$f")"; fi
+	if command -v promtool >/dev/null 2>&1; then
+		if promtool check metrics <"$f" >"$f.promtool" 2>&1; then ok "$l: promtool check metrics accepts it"
+		else not_ok "$l: promtool check metrics accepts it" "$(head -n 20 "$f.promtool")"; fi
+	else
+		echo "# promtool is not installed; checked with oracle.py's parser only"
+	fi
+}
+
+# prom_value FILE NAME [LABEL=VALUE...]: the value of the first sample NAME
+# with those labels, or <missing>.
+prom_value() { oracle prom-get "$@"; }

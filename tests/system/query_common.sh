@@ -12,8 +12,7 @@ require_sundial() {
 	"$SUNDIAL" query --help >/dev/null 2>&1 || bail_out "'$SUNDIAL query --help' fails"
 }
 
-# jis PATH WANT NAME: a field of the last JSON output.
-jis() { is "$(jf "$1")" "$2" "$3"; }
+# jis PATH WANT NAME (lib.sh): a field of the last JSON output.
 
 # check_plain LABEL SERVER ADDRESS PORT STRATUM REFID
 #   A plain query: exit 0, status ok, the server's stratum and refid,
