@@ -617,10 +617,9 @@ static void print_prom(const dmn_status *st)
 		}
 	}
 	if (st->n_refclocks) {
-		prom_head("sundial_daemon_refclock_status",
+		prom_head("sundial_daemon_refclock_status", "gauge",
 			  "Clock status (0 nominal, 1 no reply, 2 bad format, 3 fault, 4 signal "
-			  "loss, 5 bad date, 6 bad time).",
-			  "gauge");
+			  "loss, 5 bad date, 6 bad time).");
 		for (size_t i = 0; i < st->n_refclocks; i++) {
 			char n[200];
 			prom_escape(st->refclocks[i].name, n, sizeof n);
@@ -902,7 +901,7 @@ int cmd_status(int argc, char **argv)
 	case OUT_PROM: print_prom(st); break;
 	case OUT_NAGIOS: status = print_nagios(st, &o); goto out;
 	}
-	status = st->sys.synchronised ? EXIT_SYNC : EXIT_UNSYNC;
+	status = st->refused ? EXIT_REFUSED : st->sys.synchronised ? EXIT_SYNC : EXIT_UNSYNC;
 out:
 	dmn_free(st);
 	keyring_free(kr);

@@ -102,6 +102,7 @@ typedef struct dmn_status {
 	struct dmn_refclock *refclocks;
 	size_t n_counters;
 	struct dmn_counter *counters;
+	bool refused; /* the daemon refused something asked of it (a key, a command) */
 	bool clients_read;
 	char clients_from[40];
 	size_t n_clients;

@@ -377,6 +377,36 @@ static int mru_cb(void *arg, const struct m6c_mru_entry *e)
 	return 0;
 }
 
+/* ntpd answers reads whether or not their MAC verifies (and its replies'
+ * MACs cannot be checked reliably), so a key is proven by a request that
+ * needs the controlkey: READ_ORDLIST_A ("ifstats"). */
+static void check_key(m6c *c, dmn_status *st, const struct key *key)
+{
+	static const char what[] = "ifstats";
+	const uint8_t *data;
+	size_t len;
+	uint16_t status;
+	int m6err = 0;
+	int rc = m6c_request(c, M6_OP_READ_ORDLIST_A, 0, what, sizeof what - 1, &data, &len,
+			     &status, &m6err);
+	if (rc == 0)
+		return;
+	if (rc == -EREMOTEIO && (m6err == M6_ERR_PERMISSION || m6err == M6_ERR_RESTRICT)) {
+		st->refused = true;
+		dmn_add_error(
+			st, "authentication",
+			"ntpd refused key %u: it is not ntpd's controlkey, or the key differs "
+			"(the values shown came unauthenticated)",
+			key->id);
+	} else if (rc == -EREMOTEIO && m6err == M6_ERR_BADOP) {
+		dmn_add_error(st, "authentication",
+			      "this ntpd cannot confirm key %u (no READ_ORDLIST_A)", key->id);
+	} else {
+		dmn_add_error(st, "authentication", "could not confirm key %u: %s", key->id,
+			      errstr(rc, m6err));
+	}
+}
+
 int ntpd_read(const struct sockaddr_storage *addr, const struct ntpd_opts *o, dmn_status *st,
 	      char *err, size_t errlen)
 {
@@ -417,6 +447,8 @@ int ntpd_read(const struct sockaddr_storage *addr, const struct ntpd_opts *o, dm
 							: st->sources[i].address,
 				 sizeof st->sys.sys_peer);
 	read_counters(c, st);
+	if (o->key)
+		check_key(c, st, o->key);
 
 	if (o->clients) {
 		struct m6c_mru_opts mo = { .limit = 0, .mincount = 0, .frags = 0 };
