@@ -866,7 +866,7 @@ int cmd_status(int argc, char **argv)
 	}
 
 	int last = -ETIMEDOUT;
-	char firsterr[512] = "";
+	char firsterr[600] = "";
 	for (size_t i = 0; i < nt && !st; i++) {
 		err[0] = '\0';
 		last = ask(tries[i].which, tries[i].use_path ? NULL : &tries[i].addr,
