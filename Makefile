@@ -28,6 +28,7 @@ check: deps
 
 bench: deps build
 	bench/query
+	bench/traffic
 
 fuzz: deps
 	@[ -f build-fuzz/build.ninja ] || CC=clang meson setup build-fuzz -Dfuzzing=true \

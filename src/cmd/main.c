@@ -16,6 +16,8 @@ static const struct {
 } commands[] = {
 	{ "query", cmd_query, "ask time servers for the time, as a client would" },
 	{ "status", cmd_status, "a time daemon's own view, from ntpd or chronyd" },
+	{ "traffic", cmd_traffic,
+	  "a time server's clients, rates and response times, from packets" },
 };
 
 static void usage(FILE *f)

@@ -924,3 +924,337 @@ prom_check() {
 # prom_value FILE NAME [LABEL=VALUE...]: the value of the first sample NAME
 # with those labels, or <missing>.
 prom_value() { oracle prom-get "$@"; }
+
+# ---- helpers for the traffic tests (traffic_chronyd.sh, traffic_golden.sh) --
+
+TSHARK=${TSHARK:-tshark}
+TCPDUMP=${TCPDUMP:-tcpdump}
+
+# require_traffic: the binary must exist and know `traffic`; tshark is the
+# oracle and must be installed.
+require_traffic() {
+	[ -x "$SUNDIAL" ] || bail_out "sundial binary '$SUNDIAL' is missing (ninja -C build)"
+	"$SUNDIAL" traffic --help >"$T/traffic-help" 2>&1 ||
+		bail_out "'$SUNDIAL traffic --help' fails" "$(head -n 5 "$T/traffic-help")"
+	command -v "$TSHARK" >/dev/null 2>&1 || bail_out "tshark ($TSHARK) is not installed (scripts/install-deps)"
+}
+
+# start_tcpdump NAME FILE FILTER: tcpdump on lo writing FILE (pcap with
+# nanosecond time stamps, flushed after every packet); returns once it is
+# listening.  Stop it with stop_daemon NAME (SIGTERM: it closes FILE).
+start_tcpdump() {
+	local name=$1 file=$2 filter=$3
+	command -v "$TCPDUMP" >/dev/null 2>&1 || bail_out "tcpdump ($TCPDUMP) is not installed (scripts/install-deps)"
+	# -Z root: as root tcpdump would otherwise write FILE as user tcpdump,
+	# who cannot enter $T (0700).
+	_spawn "$name" "$TCPDUMP" -i lo -n -U -Z root --time-stamp-precision nano -w "$file" "$filter"
+	for _ in $(seq 1 100); do
+		grep -q 'listening on' "$T/$name/out" 2>/dev/null && return 0
+		kill -0 "$(_pid_of "$name")" 2>/dev/null || _daemon_failed "$name" "exited during start-up"
+		sleep 0.1
+	done
+	_daemon_failed "$name" "not listening after 10 s"
+}
+
+# start_silent NAME PORT ADDR...: UDP sockets on ADDR:PORT that read every
+# request and never answer (no ICMP either), e.g. an NTP server that lost
+# its replies.
+start_silent() {
+	local name=$1 port=$2
+	shift 2
+	_spawn "$name" "$PYTHON" -c '
+import select, socket, sys
+port, socks = int(sys.argv[1]), []
+for a in sys.argv[2:]:
+    s = socket.socket(socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((a, port))
+    socks.append(s)
+print("ready", flush=True)
+while True:
+    for s in select.select(socks, [], [])[0]:
+        s.recv(2048)
+' "$port" "$@"
+	for _ in $(seq 1 50); do
+		grep -q ready "$T/$name/out" 2>/dev/null && return 0
+		kill -0 "$(_pid_of "$name")" 2>/dev/null || _daemon_failed "$name" "did not start"
+		sleep 0.1
+	done
+	_daemon_failed "$name" "not ready after 5 s"
+}
+
+# tshark_view FILE [TIMEOUT]: tshark's view of the NTP in a capture, as JSON
+# on stdout.  Every number comes from `tshark -2` fields; the only logic
+# here is counting and, for "pairs", matching each response (mode 4 or 2)
+# to the request (mode 3 or 1) of the same flow whose transmit timestamp it
+# echoes as origin, not older than TIMEOUT s (default 5): the pairing
+# RFC 5905 allows, which tshark's own does not do (it pairs a response
+# with the latest request of its UDP conversation, and mode 3/4 only).
+#   packets, ntp_packets, first, last (ns), requests, responses, modes,
+#   versions (of requests), control (mode 6/7), clients_v4/_v6 (distinct
+#   request sources) and their lists, requests_per_client, kod (responses
+#   with stratum 0), rate_kod (those with refid RATE), n_pairs,
+#   unanswered, unmatched, duplicates, retransmits (a request's transmit
+#   timestamp seen before in its flow), tshark_pairs (responses tshark
+#   gives a ntp.delta_time), tshark_wrong_pairs (responses tshark pairs
+#   with another request than the one they echo), flows,
+#   alternating_flows, and pairs: per pair
+#   req/resp frame numbers, t_request (ns), client, cport, server_addr,
+#   sport, wire (ns), server (T3-T2 in ns from ntp.xmt - ntp.rec, null if
+#   either is zero), tshark_req (ntp.request_in) and tshark_delta
+#   (ntp.delta_time, ns), unambiguous (its request was the only one of
+#   its flow waiting for an answer when the response came: there tshark's
+#   pairing cannot be wrong).
+tshark_view() {
+	TSHARK=$TSHARK "$PYTHON" - "$@" <<'PYEOF'
+import calendar, json, os, re, subprocess, sys
+
+path = sys.argv[1]
+timeout_ns = int(float(sys.argv[2]) * 1e9) if len(sys.argv) > 2 else 5 * 10**9
+FIELDS = ["frame.number", "frame.time_epoch", "ip.src", "ip.dst", "ipv6.src", "ipv6.dst",
+          "udp.srcport", "udp.dstport", "ntp.flags.vn", "ntp.flags.mode", "ntp.stratum",
+          "ntp.refid", "ntp.org", "ntp.rec", "ntp.xmt", "ntp.response_in", "ntp.request_in",
+          "ntp.delta_time", "icmp.type", "icmpv6.type"]
+cmd = [os.environ.get("TSHARK", "tshark"), "-2", "-n", "-r", path, "-T", "fields", "-E", "separator=\t",
+       "-E", "occurrence=f"]
+for f in FIELDS:
+    cmd += ["-e", f]
+p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+MON = {m: i for i, m in enumerate(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug",
+                                   "Sep", "Oct", "Nov", "Dec"], 1)}
+TS = re.compile(r"^(\w{3})\s+(\d+), (\d+) (\d+):(\d+):(\d+)(?:\.(\d+))? UTC$")
+
+
+def ns_abs(s):
+    """An absolute time as tshark prints ntp.org/rec/xmt, in ns since 1970
+    (0 for NULL, None if tshark printed something else)."""
+    if s == "NULL":
+        return 0
+    m = TS.match(s)
+    if not m:
+        return None
+    mo, d, y, hh, mm, ss, frac = m.groups()
+    sec = calendar.timegm((int(y), MON[mo], int(d), int(hh), int(mm), int(ss)))
+    return sec * 10**9 + int((frac or "0")[:9].ljust(9, "0"))
+
+
+def ns_rel(s):
+    """'1503494516.928851000' or '0.000301000' in ns (exact: no floats)."""
+    if s == "":
+        return None
+    neg = s.startswith("-")
+    a, _, b = s.lstrip("-").partition(".")
+    v = int(a) * 10**9 + int((b or "0")[:9].ljust(9, "0"))
+    return -v if neg else v
+
+
+frames, all_times = [], []
+for line in p.stdout.splitlines():
+    v = line.split("\t")
+    v += [""] * (len(FIELDS) - len(v))
+    r = dict(zip(FIELDS, v))
+    t = ns_rel(r["frame.time_epoch"])
+    all_times.append(t)
+    # NTP quoted inside an ICMP error is not a packet of its own.
+    if r["ntp.flags.mode"] == "" or r["icmp.type"] or r["icmpv6.type"]:
+        continue
+    v6 = r["ipv6.src"] != ""
+    frames.append(dict(
+        num=int(r["frame.number"]), t=t, ipv=6 if v6 else 4,
+        src=r["ipv6.src"] if v6 else r["ip.src"], dst=r["ipv6.dst"] if v6 else r["ip.dst"],
+        sport=int(r["udp.srcport"] or 0), dport=int(r["udp.dstport"] or 0),
+        vn=int(r["ntp.flags.vn"] or 0), mode=int(r["ntp.flags.mode"]),
+        stratum=int(r["ntp.stratum"]) if r["ntp.stratum"] else None, refid=r["ntp.refid"],
+        org=r["ntp.org"], rec=r["ntp.rec"], xmt=r["ntp.xmt"],
+        request_in=int(r["ntp.request_in"]) if r["ntp.request_in"] else None,
+        delta=ns_rel(r["ntp.delta_time"])))
+
+REQ, RESP = (1, 3), (2, 4)
+
+
+def flow(f):
+    """client, client port, server, server port"""
+    if f["mode"] in REQ:
+        return (f["src"], f["sport"], f["dst"], f["dport"])
+    return (f["dst"], f["dport"], f["src"], f["sport"])
+
+
+seq = {}
+for f in frames:
+    if f["mode"] in REQ + RESP:
+        seq.setdefault(flow(f), []).append("q" if f["mode"] in REQ else "r")
+alternating = set()
+for k, s in seq.items():
+    s = "".join(s)
+    # q r q r ... (a last request may stay unanswered)
+    if not s.startswith("r") and "rr" not in s and "qq" not in s:
+        alternating.add(k)
+
+pending, seen_xmt, answered = {}, set(), set()
+outstanding = {}  # flow -> request frame numbers not answered yet
+pairs, unmatched, duplicates, retransmits = [], 0, 0, 0
+for f in frames:
+    if f["mode"] in REQ:
+        k = (flow(f), f["xmt"])
+        if k in seen_xmt:
+            retransmits += 1
+        seen_xmt.add(k)
+        pending[k] = f
+        outstanding.setdefault(flow(f), set()).add(f["num"])
+    elif f["mode"] in RESP:
+        q = pending.get((flow(f), f["org"]))
+        if q is None or f["t"] - q["t"] > timeout_ns:
+            unmatched += 1
+            continue
+        if q["num"] in answered:
+            duplicates += 1
+            continue
+        answered.add(q["num"])
+        out = outstanding[flow(f)]
+        # the only request of its flow waiting: tshark's pairing (the
+        # latest request of the conversation) cannot be wrong here
+        alone = out == {q["num"]}
+        out.discard(q["num"])
+        rec, xmt = ns_abs(f["rec"]), ns_abs(f["xmt"])
+        pairs.append(dict(
+            req=q["num"], resp=f["num"], t_request=q["t"], client=q["src"], cport=q["sport"],
+            server_addr=q["dst"], sport=q["dport"], wire=f["t"] - q["t"],
+            server=(xmt - rec) if rec and xmt else None,
+            tshark_req=f["request_in"], tshark_delta=f["delta"],
+            unambiguous=alone, ipv=q["ipv"]))
+
+reqs = [f for f in frames if f["mode"] in REQ]
+resps = [f for f in frames if f["mode"] in RESP]
+per_client, versions, modes = {}, {}, {}
+for f in reqs:
+    per_client[f["src"]] = per_client.get(f["src"], 0) + 1
+    versions[str(f["vn"])] = versions.get(str(f["vn"]), 0) + 1
+for f in frames:
+    modes[str(f["mode"])] = modes.get(str(f["mode"]), 0) + 1
+c4 = sorted({f["src"] for f in reqs if f["ipv"] == 4})
+c6 = sorted({f["src"] for f in reqs if f["ipv"] == 6})
+kod = [f for f in resps if f["stratum"] == 0]
+json.dump(dict(
+    file=path, tshark_rc=p.returncode, tshark_stderr=p.stderr.strip()[-300:],
+    packets=len(all_times), ntp_packets=len(frames),
+    first=min(all_times) if all_times else None, last=max(all_times) if all_times else None,
+    requests=len(reqs), responses=len(resps), modes=modes, versions=versions,
+    control=sum(1 for f in frames if f["mode"] in (6, 7)),
+    clients_v4=len(c4), clients_v6=len(c6), client_list_v4=c4, client_list_v6=c6,
+    requests_per_client=per_client,
+    kod=len(kod), rate_kod=sum(1 for f in kod if f["refid"] == "52415445"),
+    pairs=pairs, n_pairs=len(pairs), unanswered=len(reqs) - len(pairs), unmatched=unmatched,
+    duplicates=duplicates, retransmits=retransmits,
+    tshark_pairs=sum(1 for f in resps if f["delta"] is not None),
+    tshark_wrong_pairs=sum(1 for p in pairs if p["tshark_req"] not in (None, p["req"])),
+    flows=len(seq), alternating_flows=len(alternating)), sys.stdout, indent=1)
+print()
+PYEOF
+}
+
+# pairs_check VIEW PAIRS: the PAIR lines of `sundial traffic --pairs`
+# (file PAIRS) against tshark_view's JSON (file VIEW); prints JSON: lines,
+# n_bad_lines (not of the documented form), n_unknown (no such request and
+# response in tshark's view: client, server, request time), missing (pairs
+# tshark's view has and sundial not), n_wire_bad (wire delta off by more
+# than 1 us), tshark_compared / n_tshark_bad (pairs whose request was the
+# only one waiting, against ntp.delta_time and ntp.request_in),
+# n_missing_tshark, repeated (PAIR lines for a pair already printed),
+# max_t_diff_ns (request time vs the capture's), server_compared /
+# n_server_bad (T3 - T2 against
+# ntp.xmt - ntp.rec, 1 us), max_*_diff_ns, ambiguous; the first few of
+# each kind of failure in bad_lines, unknown, wire_bad, tshark_bad,
+# server_bad, missing_tshark.
+pairs_check() {
+	"$PYTHON" - "$1" "$2" <<'PYEOF'
+import ipaddress, json, re, sys
+v = json.load(open(sys.argv[1]))
+NUM = r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?"
+LINE = re.compile(r"^PAIR (\d+\.\d{9}) (\S+) (\S+) (" + NUM + r") (" + NUM + r"|-)$")
+
+
+def ep(s):
+    """client:port, [v6]:port or v6:port -> (address, port)"""
+    if s.startswith("["):
+        a, _, p = s[1:].partition("]:")
+    else:
+        a, _, p = s.rpartition(":")
+    return str(ipaddress.ip_address(a)), int(p)
+
+
+def ns(s):
+    a, _, b = s.partition(".")
+    return int(a) * 10**9 + int(b[:9].ljust(9, "0"))
+
+
+# Pairs by flow; a PAIR line's request time may differ from the capture's
+# by a double's rounding (about 0.2 us at today's Unix times): 1 us allowed.
+want, by_flow = {}, {}
+for p in v["pairs"]:
+    f = (str(ipaddress.ip_address(p["client"])), p["cport"], str(ipaddress.ip_address(p["server_addr"])), p["sport"])
+    want[f + (p["t_request"],)] = p
+    by_flow.setdefault(f, []).append(p)
+res = dict(lines=0, bad_lines=[], unknown=[], matched=0, wire_bad=[], server_bad=[],
+           tshark_compared=0, tshark_bad=[], max_tshark_diff_ns=0, max_wire_diff_ns=0,
+           max_server_diff_ns=0, server_compared=0, missing_tshark=[], max_t_diff_ns=0,
+           repeated=0)
+got = set()
+for line in open(sys.argv[2]):
+    line = line.rstrip("\n")
+    if not line.startswith("PAIR"):
+        continue
+    res["lines"] += 1
+    m = LINE.match(line)
+    if not m:
+        res["bad_lines"].append(line)
+        continue
+    t, c, s, wire, server = m.groups()
+    try:
+        (ca, cp), (sa, sp) = ep(c), ep(s)
+    except ValueError:
+        res["bad_lines"].append(line)
+        continue
+    t = ns(t)
+    near = [p for p in by_flow.get((ca, cp, sa, sp), []) if abs(p["t_request"] - t) <= 1000]
+    if not near:
+        res["unknown"].append(line)
+        continue
+    p = min(near, key=lambda p: abs(p["t_request"] - t))
+    res["max_t_diff_ns"] = max(res["max_t_diff_ns"], abs(p["t_request"] - t))
+    k = (ca, cp, sa, sp, p["t_request"])
+    if k in got:
+        res["repeated"] += 1
+    got.add(k)
+    res["matched"] += 1
+    wire_ns = round(float(wire) * 1e9)
+    d = abs(wire_ns - p["wire"])
+    res["max_wire_diff_ns"] = max(res["max_wire_diff_ns"], d)
+    if d > 1000:
+        res["wire_bad"].append([line, p["wire"]])
+    if p["unambiguous"] and p["tshark_delta"] is not None:
+        res["tshark_compared"] += 1
+        d = abs(wire_ns - p["tshark_delta"])
+        res["max_tshark_diff_ns"] = max(res["max_tshark_diff_ns"], d)
+        if d > 1000 or p["tshark_req"] != p["req"]:
+            res["tshark_bad"].append([line, p["tshark_delta"], p["tshark_req"], p["req"]])
+    if p["server"] is None:
+        if server != "-":
+            res["server_bad"].append([line, None])
+    else:
+        res["server_compared"] += 1
+        d = abs(round(float(server) * 1e9) - p["server"]) if server != "-" else 10**18
+        res["max_server_diff_ns"] = max(res["max_server_diff_ns"], d)
+        if d > 1000:
+            res["server_bad"].append([line, p["server"]])
+# Every pair tshark makes with one request waiting must be among sundial's.
+for k, p in want.items():
+    if p["unambiguous"] and p["tshark_delta"] is not None and k not in got:
+        res["missing_tshark"].append(k)
+res["missing"] = len(want) - len(got)
+res["unambiguous_with_delta"] = sum(1 for p in want.values() if p["unambiguous"] and p["tshark_delta"] is not None)
+res["ambiguous"] = sum(1 for p in want.values() if not p["unambiguous"])
+for key in ("bad_lines", "unknown", "wire_bad", "tshark_bad", "server_bad", "missing_tshark"):
+    res["n_" + key] = len(res[key])
+    res[key] = res[key][:5]
+json.dump(res, sys.stdout)
+PYEOF
+}

@@ -1,0 +1,722 @@
+/* delta.c - response times from a time server's packets; see delta.h.
+ *
+ * Requests wait in a ring buffer in arrival order (so that expiry pops the
+ * head) and are found through an open-addressing hash table keyed by the
+ * flow and the request's transmit timestamp; a response looks up its flow
+ * and origin timestamp.  Every lookup is one probe sequence: no per-flow
+ * lists, and any number of requests outstanding on one flow.
+ *
+ *   request, key not seen            -> pending
+ *   request, key seen (same xmt)     -> a retransmit: the newer copy replaces
+ *                                       the older (as tshark pairs a reply with
+ *                                       the latest request)
+ *   response, key pending            -> a pair; the request stays, answered,
+ *                                       until the timeout to catch duplicates
+ *   response, key answered           -> a duplicate
+ *   response, key not seen / expired -> unmatched
+ *   pending request older than the timeout (or left at delta_finish())
+ *                                    -> unanswered, forgotten
+ *
+ * At most MAX_PENDING requests are kept (a flood of spoofed requests cannot
+ * take all memory); beyond that the oldest is expired early.
+ *
+ * Percentiles are exact: every wire delta (and T3 - T2) is kept once, 8
+ * bytes per pair, in the current interval's array; clients_interval_take()
+ * moves the interval's values to the array of closed intervals.  A query
+ * sorts what was added since the last one (radix sort, then a merge into the
+ * sorted part) and takes the nearest rank over both arrays.  That is fine up
+ * to tens of millions of pairs; past QS_EXACT_MAX (16.7 million) values an
+ * array turns into a log-linear histogram of nanoseconds (HDR-style: 1024
+ * sub-buckets per power of two, 295 KiB) whose percentiles are within 0.05%
+ * of the exact value (negative deltas, from merged clocks, count as 0 there).
+ */
+#include "analysis/delta.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "analysis/hll.h"
+#include "common/mem.h"
+
+#define MAX_PENDING ((size_t)1 << 22)
+#define MAX_TIME 1e12
+#ifndef QS_EXACT_MAX /* smaller in a test build */
+#define QS_EXACT_MAX ((size_t)1 << 24)
+#endif
+#define HDR_LINEAR 2048 /* nanoseconds 0 .. 2047, one bucket each */
+#define HDR_SUB 1024	/* then 1024 per power of two */
+#define HDR_EXP 44	/* up to 2^44 ns (4.9 hours) */
+#define HDR_N (HDR_LINEAR + (HDR_EXP - 11) * HDR_SUB)
+
+enum { ST_DEAD, ST_PENDING, ST_ANSWERED };
+
+struct dent { /* 64 bytes: one cache line */
+	uint64_t xmt;
+	double t;
+	uint8_t client[16], server[16];
+	uint16_t cport, sport;
+	uint32_t h; /* key_hash(), kept for unindexing and rebuilding */
+	uint8_t ver;
+	uint8_t state;
+};
+
+/* index + 1 (0: empty) and the low 32 bits of the hash (home: h & mask). */
+struct slot {
+	uint32_t idx1;
+	uint32_t h;
+};
+
+/* Values for percentiles: exact array, or the histogram past QS_EXACT_MAX. */
+struct qstore {
+	double *v;
+	size_t n, cap, sorted; /* v[0 .. sorted) is in order */
+	uint64_t *hdr;
+	uint64_t hdr_n;
+	double min, max;
+};
+
+struct scope {
+	uint64_t requests, responses, pairs, unanswered, retransmits, duplicates, unmatched, kod;
+	uint64_t hist[DELTA_HIST];
+};
+
+struct delta {
+	double timeout;
+	void (*fn)(void *arg, const struct delta_pair *p);
+	void *arg;
+	uint64_t seed;
+	bool started;
+	double now; /* latest capture time seen */
+
+	struct dent *ring; /* cap entries; sequence number s lives at s & (cap - 1) */
+	size_t cap;
+	uint32_t head, tail; /* sequence numbers, tail - head entries */
+	struct slot *slot;   /* 2 * cap slots */
+	size_t slot_cap;
+
+	struct scope total, iv;
+	/* Wire deltas and T3 - T2: of the closed intervals, of the current one. */
+	struct qstore wire_closed, wire_iv, server_closed, server_iv;
+};
+
+/* ---- value stores ---- */
+
+static void qs_init(struct qstore *q)
+{
+	memset(q, 0, sizeof *q);
+	q->min = INFINITY;
+	q->max = -INFINITY;
+}
+
+static void qs_free(struct qstore *q)
+{
+	free(q->v);
+	free(q->hdr);
+}
+
+static size_t hdr_index(double x)
+{
+	if (!(x > 0))
+		return 0;
+	double ns = x * 1e9;
+	if (ns >= ldexp(1.0, HDR_EXP))
+		return HDR_N - 1;
+	uint64_t v = (uint64_t)ns;
+	if (v < HDR_LINEAR)
+		return (size_t)v;
+	unsigned e = 63 - (unsigned)__builtin_clzll(v); /* >= 11 */
+	return HDR_LINEAR + (size_t)(e - 11) * HDR_SUB + (size_t)((v >> (e - 10)) & (HDR_SUB - 1));
+}
+
+/* The middle of bucket i, in seconds. */
+static double hdr_value(size_t i)
+{
+	if (i < HDR_LINEAR)
+		return ((double)i + 0.5) * 1e-9;
+	int e = 11 + (int)((i - HDR_LINEAR) / HDR_SUB);
+	double sub = (double)((i - HDR_LINEAR) % HDR_SUB);
+	return ldexp(HDR_SUB + sub + 0.5, e - 10) * 1e-9;
+}
+
+/* Adds the values of q (array or histogram) to histogram h. */
+static void hdr_add_all(uint64_t *h, const struct qstore *q)
+{
+	if (q->hdr) {
+		for (size_t i = 0; i < HDR_N; i++)
+			h[i] += q->hdr[i];
+	} else {
+		for (size_t i = 0; i < q->n; i++)
+			h[hdr_index(q->v[i])]++;
+	}
+}
+
+/* From an array to a histogram. */
+static void qs_to_hdr(struct qstore *q)
+{
+	if (q->hdr)
+		return;
+	uint64_t *h = mem_calloc(HDR_N, sizeof h[0]);
+	hdr_add_all(h, q);
+	q->hdr = h;
+	q->hdr_n = q->n;
+	free(q->v);
+	q->v = NULL;
+	q->n = q->cap = q->sorted = 0;
+}
+
+static void qs_add(struct qstore *q, double x)
+{
+	if (x < q->min)
+		q->min = x;
+	if (x > q->max)
+		q->max = x;
+	if (!q->hdr && q->n == q->cap) {
+		if (q->cap >= QS_EXACT_MAX) {
+			qs_to_hdr(q);
+		} else {
+			q->cap = q->cap ? q->cap * 2 : 256;
+			q->v = mem_realloc(q->v, q->cap * sizeof q->v[0]);
+		}
+	}
+	if (q->hdr) {
+		q->hdr[hdr_index(x)]++;
+		q->hdr_n++;
+		return;
+	}
+	q->v[q->n++] = x;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* Doubles as unsigned integers in the same order (no NaN here). */
+static inline uint64_t order_key(double x)
+{
+	uint64_t u;
+	memcpy(&u, &x, sizeof u);
+	return u >> 63 ? ~u : u | 1ULL << 63;
+}
+
+static inline double from_order_key(uint64_t k)
+{
+	uint64_t u = k >> 63 ? k & ~(1ULL << 63) : ~k;
+	double x;
+	memcpy(&x, &u, sizeof x);
+	return x;
+}
+
+#define RADIX_BITS 11
+#define RADIX_PASSES 6 /* 66 bits */
+
+/* LSD radix sort, 11 bits a pass; passes in which every key has the same
+ * digit (the high bits of similar deltas) are skipped. */
+static void sort_doubles(double *v, size_t n)
+{
+	if (n < 512) {
+		qsort(v, n, sizeof v[0], cmp_double);
+		return;
+	}
+	uint64_t *a = mem_alloc(n * sizeof a[0]), *b = mem_alloc(n * sizeof b[0]);
+	size_t(*cnt)[1 << RADIX_BITS] = mem_calloc(RADIX_PASSES, sizeof *cnt);
+	for (size_t i = 0; i < n; i++) {
+		a[i] = order_key(v[i]);
+		for (unsigned p = 0; p < RADIX_PASSES; p++)
+			cnt[p][(a[i] >> (p * RADIX_BITS)) & ((1u << RADIX_BITS) - 1)]++;
+	}
+	for (unsigned p = 0; p < RADIX_PASSES; p++) {
+		unsigned shift = p * RADIX_BITS;
+		if (cnt[p][(a[0] >> shift) & ((1u << RADIX_BITS) - 1)] == n)
+			continue;
+		size_t sum = 0;
+		for (size_t d = 0; d < (1u << RADIX_BITS); d++) {
+			size_t c = cnt[p][d];
+			cnt[p][d] = sum;
+			sum += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			b[cnt[p][(a[i] >> shift) & ((1u << RADIX_BITS) - 1)]++] = a[i];
+		uint64_t *t = a;
+		a = b;
+		b = t;
+	}
+	for (size_t i = 0; i < n; i++)
+		v[i] = from_order_key(a[i]);
+	free(a);
+	free(b);
+	free(cnt);
+}
+
+/* Sorts what was added since the last sort, then merges it in from the back. */
+static void qs_sort(struct qstore *q)
+{
+	if (q->hdr || q->sorted == q->n)
+		return;
+	size_t a = q->sorted, b = q->n - a;
+	sort_doubles(q->v + a, b);
+	if (a > 0 && q->v[a - 1] > q->v[a]) {
+		double *tmp = mem_alloc(b * sizeof tmp[0]);
+		memcpy(tmp, q->v + a, b * sizeof tmp[0]);
+		size_t i = a, j = b, k = q->n;
+		while (j > 0) {
+			if (i > 0 && q->v[i - 1] > tmp[j - 1])
+				q->v[--k] = q->v[--i];
+			else
+				q->v[--k] = tmp[--j];
+		}
+		free(tmp);
+	}
+	q->sorted = q->n;
+}
+
+static uint64_t qs_count(const struct qstore *q)
+{
+	return q->hdr ? q->hdr_n : q->n;
+}
+
+/* The k-th smallest (1-based) of two sorted arrays. */
+static double kth_of_two(const double *a, size_t na, const double *b, size_t nb, size_t k)
+{
+	size_t lo = k > nb ? k - nb : 0, hi = k < na ? k : na;
+	while (lo < hi) { /* the fewest taken from a such that a[i] >= b[k - i - 1] */
+		size_t i = lo + (hi - lo) / 2, j = k - i;
+		if (j > 0 && i < na && a[i] < b[j - 1])
+			lo = i + 1;
+		else
+			hi = i;
+	}
+	size_t i = lo, j = k - lo;
+	double x = i > 0 ? a[i - 1] : -INFINITY, y = j > 0 ? b[j - 1] : -INFINITY;
+	return x > y ? x : y;
+}
+
+/* Nearest rank over the values of a and b together: the smallest value with
+ * at least a fraction p of them at or below it.  NAN when there are none. */
+static double qs_quantile2(struct qstore *a, struct qstore *b, double p)
+{
+	uint64_t n = qs_count(a) + qs_count(b);
+	if (n == 0)
+		return NAN;
+	double r = ceil(p * (double)n);
+	uint64_t rank = r < 1 ? 1 : r > (double)n ? n : (uint64_t)r;
+	if (!a->hdr && !b->hdr) {
+		qs_sort(a);
+		qs_sort(b);
+		return kth_of_two(a->v, a->n, b->v, b->n, (size_t)rank);
+	}
+	uint64_t *h = mem_calloc(HDR_N, sizeof h[0]);
+	hdr_add_all(h, a);
+	hdr_add_all(h, b);
+	double lo = a->min < b->min ? a->min : b->min, hi = a->max > b->max ? a->max : b->max;
+	double v = hi;
+	uint64_t cum = 0;
+	for (size_t i = 0; i < HDR_N; i++) {
+		cum += h[i];
+		if (cum >= rank) {
+			v = hdr_value(i);
+			break;
+		}
+	}
+	free(h);
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+/* Empties the store; a large array is given back. */
+static void qs_reset(struct qstore *q)
+{
+	free(q->hdr);
+	if (q->cap > ((size_t)1 << 20)) {
+		free(q->v);
+		q->v = NULL;
+		q->cap = 0;
+	}
+	double *v = q->v;
+	size_t cap = q->cap;
+	qs_init(q);
+	q->v = v;
+	q->cap = cap;
+}
+
+/* Moves the values of src to dst and empties src. */
+static void qs_move(struct qstore *dst, struct qstore *src)
+{
+	if (src->min < dst->min)
+		dst->min = src->min;
+	if (src->max > dst->max)
+		dst->max = src->max;
+	if (!dst->hdr && !src->hdr && dst->n + src->n <= QS_EXACT_MAX) {
+		if (dst->n + src->n > dst->cap) {
+			size_t cap = dst->cap ? dst->cap : 256;
+			while (cap < dst->n + src->n)
+				cap *= 2;
+			dst->cap = cap < QS_EXACT_MAX ? cap : QS_EXACT_MAX;
+			dst->v = mem_realloc(dst->v, dst->cap * sizeof dst->v[0]);
+		}
+		if (src->n)
+			memcpy(dst->v + dst->n, src->v, src->n * sizeof src->v[0]);
+		dst->n += src->n;
+	} else if (qs_count(src)) {
+		qs_to_hdr(dst);
+		hdr_add_all(dst->hdr, src);
+		dst->hdr_n += qs_count(src);
+	}
+	qs_reset(src);
+}
+
+static size_t qs_bytes(const struct qstore *q)
+{
+	return q->cap * sizeof q->v[0] + (q->hdr ? HDR_N * sizeof q->hdr[0] : 0);
+}
+
+/* ---- the table ---- */
+
+static inline uint64_t fold_mul(uint64_t a, uint64_t b)
+{
+	__uint128_t r = (__uint128_t)a * b;
+	return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
+static uint32_t key_hash(const delta *d, const struct dent *e)
+{
+	/* xmt, ports, version, then the addresses (4 octets each for IPv4). */
+	uint8_t k[45];
+	size_t alen = e->ver == 6 ? 16 : 4;
+	memcpy(k, &e->xmt, 8);
+	memcpy(k + 8, &e->cport, 2);
+	memcpy(k + 10, &e->sport, 2);
+	k[12] = e->ver;
+	memcpy(k + 13, e->client, alen);
+	memcpy(k + 13 + alen, e->server, alen);
+	/* hll_hash() is fixed; the seed keeps crafted flows from piling up. */
+	return (uint32_t)fold_mul(hll_hash(k, 13 + 2 * alen) ^ d->seed, 0x9e3779b97f4a7c15ULL);
+}
+
+static bool same_key(const struct dent *a, const struct dent *b)
+{
+	return a->xmt == b->xmt && a->cport == b->cport && a->sport == b->sport &&
+	       a->ver == b->ver && memcmp(a->client, b->client, 16) == 0 &&
+	       memcmp(a->server, b->server, 16) == 0;
+}
+
+static void slot_put(struct slot *s, size_t mask, uint32_t h, uint32_t idx)
+{
+	size_t i = h & mask;
+	while (s[i].idx1)
+		i = (i + 1) & mask;
+	s[i].idx1 = idx + 1;
+	s[i].h = h;
+}
+
+/* Backward-shift deletion of slot i (linear probing). */
+static void slot_delete(struct slot *s, size_t mask, size_t i)
+{
+	size_t j = i;
+	for (;;) {
+		j = (j + 1) & mask;
+		if (!s[j].idx1)
+			break;
+		size_t home = s[j].h & mask;
+		bool movable = j > i ? (home <= i || home > j) : (home <= i && home > j);
+		if (movable) {
+			s[i] = s[j];
+			i = j;
+		}
+	}
+	s[i].idx1 = 0;
+	s[i].h = 0;
+}
+
+/* The slot of the live entry matching k, or SIZE_MAX. */
+static size_t find(const delta *d, const struct dent *k, uint32_t h)
+{
+	size_t mask = d->slot_cap - 1;
+	for (size_t i = h & mask; d->slot[i].idx1; i = (i + 1) & mask)
+		if (d->slot[i].h == h && same_key(&d->ring[d->slot[i].idx1 - 1], k))
+			return i;
+	return SIZE_MAX;
+}
+
+/* Takes entry pos (a ring position) out of the table. */
+static void unindex(delta *d, size_t pos)
+{
+	uint32_t h = d->ring[pos].h;
+	size_t mask = d->slot_cap - 1;
+	for (size_t i = h & mask; d->slot[i].idx1; i = (i + 1) & mask)
+		if (d->slot[i].idx1 == pos + 1) {
+			slot_delete(d->slot, mask, i);
+			return;
+		}
+}
+
+static void rebuild(delta *d, size_t cap)
+{
+	struct dent *ring = mem_alloc(cap * sizeof ring[0]);
+	for (uint32_t s = d->head; s != d->tail; s++)
+		ring[s & (cap - 1)] = d->ring[s & (d->cap - 1)];
+	free(d->ring);
+	d->ring = ring;
+	d->cap = cap;
+	free(d->slot);
+	d->slot_cap = 2 * cap;
+	d->slot = mem_calloc(d->slot_cap, sizeof d->slot[0]);
+	for (uint32_t s = d->head; s != d->tail; s++) {
+		size_t pos = s & (cap - 1);
+		if (ring[pos].state != ST_DEAD)
+			slot_put(d->slot, d->slot_cap - 1, ring[pos].h, (uint32_t)pos);
+	}
+}
+
+/* ---- life cycle ---- */
+
+delta *delta_new(double timeout)
+{
+	if (!(timeout > 0 && timeout <= 1e6))
+		return NULL;
+	delta *d = mem_calloc(1, sizeof *d);
+	d->timeout = timeout;
+	uint64_t s = 0;
+	if (getrandom(&s, sizeof s, GRND_NONBLOCK) != (ssize_t)sizeof s)
+		s = (uint64_t)(uintptr_t)d * 0xd6e8feb86659fd93ULL;
+	d->seed = s;
+	d->cap = 256;
+	d->ring = mem_alloc(d->cap * sizeof d->ring[0]);
+	d->slot_cap = 2 * d->cap;
+	d->slot = mem_calloc(d->slot_cap, sizeof d->slot[0]);
+	qs_init(&d->wire_closed);
+	qs_init(&d->wire_iv);
+	qs_init(&d->server_closed);
+	qs_init(&d->server_iv);
+	return d;
+}
+
+void delta_free(delta *d)
+{
+	if (!d)
+		return;
+	qs_free(&d->wire_closed);
+	qs_free(&d->wire_iv);
+	qs_free(&d->server_closed);
+	qs_free(&d->server_iv);
+	free(d->ring);
+	free(d->slot);
+	free(d);
+}
+
+void delta_on_pair(delta *d, void (*fn)(void *arg, const struct delta_pair *p), void *arg)
+{
+	d->fn = fn;
+	d->arg = arg;
+}
+
+/* ---- per packet ---- */
+
+#define BOTH(d, field) ((d)->total.field++, (d)->iv.field++)
+
+static double clean_time(delta *d, double t)
+{
+	if (!(t >= -MAX_TIME && t <= MAX_TIME))
+		return d->started ? d->now : 0.0;
+	if (!d->started || t > d->now)
+		d->now = t;
+	d->started = true;
+	return t;
+}
+
+/* Pops the head entry: a pending one counts as unanswered. */
+static void pop_head(delta *d)
+{
+	size_t pos = d->head & (d->cap - 1);
+	struct dent *e = &d->ring[pos];
+	if (e->state != ST_DEAD) {
+		if (e->state == ST_PENDING)
+			BOTH(d, unanswered);
+		unindex(d, pos);
+	}
+	d->head++;
+}
+
+static void expire_until(delta *d, double now)
+{
+	while (d->head != d->tail) {
+		const struct dent *e = &d->ring[d->head & (d->cap - 1)];
+		if (e->state != ST_DEAD && !(now - e->t > d->timeout))
+			break;
+		pop_head(d);
+	}
+}
+
+void delta_expire(delta *d, double now)
+{
+	if (now >= -MAX_TIME && now <= MAX_TIME && (!d->started || now > d->now)) {
+		d->now = now;
+		d->started = true;
+	}
+	expire_until(d, d->now);
+}
+
+static void fill_key(struct dent *e, const struct delta_flow *f, uint64_t ts)
+{
+	memset(e, 0, sizeof *e);
+	e->ver = f->ip_version == 6 ? 6 : 4;
+	memcpy(e->client, f->client, e->ver == 6 ? 16 : 4);
+	memcpy(e->server, f->server, e->ver == 6 ? 16 : 4);
+	e->cport = f->cport;
+	e->sport = f->sport;
+	e->xmt = ts;
+}
+
+void delta_request(delta *d, double t, const struct delta_flow *f, uint64_t xmt)
+{
+	t = clean_time(d, t);
+	expire_until(d, d->now);
+	BOTH(d, requests);
+	struct dent k;
+	fill_key(&k, f, xmt);
+	uint32_t h = key_hash(d, &k);
+	size_t i = find(d, &k, h);
+	if (i != SIZE_MAX) {
+		/* Seen before: the newer copy replaces the older one. */
+		BOTH(d, retransmits);
+		d->ring[d->slot[i].idx1 - 1].state = ST_DEAD;
+		slot_delete(d->slot, d->slot_cap - 1, i);
+	}
+	if ((uint32_t)(d->tail - d->head) >= MAX_PENDING)
+		pop_head(d);
+	if ((uint32_t)(d->tail - d->head) == d->cap)
+		rebuild(d, d->cap * 2);
+	size_t pos = d->tail & (d->cap - 1);
+	k.t = t;
+	k.h = h;
+	k.state = ST_PENDING;
+	d->ring[pos] = k;
+	d->tail++;
+	slot_put(d->slot, d->slot_cap - 1, h, (uint32_t)pos);
+}
+
+/* floor(log2(microseconds)); below 2 us in bucket 0, the top one open. */
+static unsigned hist_bucket(double seconds)
+{
+	double us = seconds * 1e6;
+	if (!(us >= 2.0))
+		return 0;
+	if (us >= 0x1p40)
+		return DELTA_HIST - 1;
+	unsigned k = 63 - (unsigned)__builtin_clzll((uint64_t)us);
+	return k < DELTA_HIST ? k : DELTA_HIST - 1;
+}
+
+static void add_pair(struct scope *s, unsigned bucket)
+{
+	s->pairs++;
+	s->hist[bucket]++;
+}
+
+void delta_response(delta *d, double t, const struct delta_flow *f, uint64_t org, uint64_t rec,
+		    uint64_t xmt, bool kod)
+{
+	t = clean_time(d, t);
+	expire_until(d, d->now);
+	BOTH(d, responses);
+	if (kod)
+		BOTH(d, kod);
+	struct dent k;
+	fill_key(&k, f, org);
+	size_t i = find(d, &k, key_hash(d, &k));
+	if (i == SIZE_MAX) {
+		BOTH(d, unmatched);
+		return;
+	}
+	struct dent *e = &d->ring[d->slot[i].idx1 - 1];
+	if (e->state == ST_ANSWERED) {
+		BOTH(d, duplicates);
+		return;
+	}
+	e->state = ST_ANSWERED;
+	struct delta_pair p;
+	memset(&p, 0, sizeof p);
+	p.flow.ip_version = e->ver;
+	memcpy(p.flow.client, e->client, 16);
+	memcpy(p.flow.server, e->server, 16);
+	p.flow.cport = e->cport;
+	p.flow.sport = e->sport;
+	p.t_request = e->t;
+	p.t_response = t;
+	p.wire = t - e->t;
+	/* T3 - T2 in the server's own clock: a 64-bit NTP timestamp difference,
+	 * taken modulo 2^64 so that an era rollover between them is harmless. */
+	p.server = rec && xmt ? (double)(int64_t)(xmt - rec) / 4294967296.0 : NAN;
+	p.kod = kod;
+	unsigned bucket = hist_bucket(p.wire);
+	add_pair(&d->total, bucket);
+	add_pair(&d->iv, bucket);
+	qs_add(&d->wire_iv, p.wire);
+	if (!isnan(p.server))
+		qs_add(&d->server_iv, p.server);
+	if (d->fn)
+		d->fn(d->arg, &p);
+}
+
+/* ---- results ---- */
+
+/* Counters of s; percentiles over the values of wire and server (the current
+ * interval) and of wire0 and server0 (the closed ones, or empty stores). */
+static void fill_stats(const struct scope *s, struct qstore *wire0, struct qstore *wire,
+		       struct qstore *server0, struct qstore *server, struct delta_stats *out)
+{
+	memset(out, 0, sizeof *out);
+	out->requests = s->requests;
+	out->responses = s->responses;
+	out->pairs = s->pairs;
+	out->unanswered = s->unanswered;
+	out->retransmits = s->retransmits;
+	out->duplicates = s->duplicates;
+	out->unmatched = s->unmatched;
+	out->kod = s->kod;
+	memcpy(out->hist, s->hist, sizeof out->hist);
+	if (qs_count(wire0) + qs_count(wire)) {
+		out->min = wire0->min < wire->min ? wire0->min : wire->min;
+		out->max = wire0->max > wire->max ? wire0->max : wire->max;
+	} else {
+		out->min = out->max = NAN;
+	}
+	out->p50 = qs_quantile2(wire0, wire, 0.50);
+	out->p90 = qs_quantile2(wire0, wire, 0.90);
+	out->p99 = qs_quantile2(wire0, wire, 0.99);
+	out->p999 = qs_quantile2(wire0, wire, 0.999);
+	out->server_p50 = qs_quantile2(server0, server, 0.50);
+	out->server_p99 = qs_quantile2(server0, server, 0.99);
+	out->only_requests = s->requests > 0 && s->responses == 0;
+	out->only_responses = s->responses > 0 && s->requests == 0;
+}
+
+void delta_stats(delta *d, struct delta_stats *out)
+{
+	fill_stats(&d->total, &d->wire_closed, &d->wire_iv, &d->server_closed, &d->server_iv, out);
+}
+
+void delta_interval_take(delta *d, struct delta_stats *out)
+{
+	struct qstore none;
+	qs_init(&none);
+	fill_stats(&d->iv, &none, &d->wire_iv, &none, &d->server_iv, out);
+	memset(&d->iv, 0, sizeof d->iv);
+	qs_move(&d->wire_closed, &d->wire_iv);
+	qs_move(&d->server_closed, &d->server_iv);
+}
+
+void delta_finish(delta *d)
+{
+	while (d->head != d->tail)
+		pop_head(d);
+}
+
+size_t delta_bytes(const delta *d)
+{
+	return sizeof *d + d->cap * sizeof d->ring[0] + d->slot_cap * sizeof d->slot[0] +
+	       qs_bytes(&d->wire_closed) + qs_bytes(&d->wire_iv) + qs_bytes(&d->server_closed) +
+	       qs_bytes(&d->server_iv);
+}

@@ -1,0 +1,76 @@
+/* delta.h - response times of a time server from its packets: each response
+ * is matched to its request by addresses, ports and the echoed origin
+ * timestamp (the response's origin equals the request's transmit), so that
+ * retransmits, lost replies and several outstanding requests on one flow pair
+ * up right.  Per pair: the wire delta (capture time of response minus
+ * request) and the server's own processing time (T3 - T2 from the packet). */
+#ifndef SUNDIAL_ANALYSIS_DELTA_H
+#define SUNDIAL_ANALYSIS_DELTA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define DELTA_HIST 40 /* log2 buckets of microseconds */
+
+typedef struct delta delta;
+
+/* A client/server flow, as the request travels: client -> server. */
+struct delta_flow {
+	int ip_version;
+	uint8_t client[16], server[16];
+	uint16_t cport, sport;
+};
+
+struct delta_pair {
+	struct delta_flow flow;
+	double t_request, t_response; /* capture times */
+	double wire;		      /* t_response - t_request */
+	double server;		      /* T3 - T2, NAN if either is zero */
+	bool kod;
+};
+
+/* timeout: a request unanswered this long after it was seen is counted as
+ * unanswered and forgotten (bounded memory).  NULL unless 0 < timeout <= 1e6. */
+delta *delta_new(double timeout);
+void delta_free(delta *d); /* accepts NULL */
+
+/* Called for every pair as it is made (optional). */
+void delta_on_pair(delta *d, void (*fn)(void *arg, const struct delta_pair *p), void *arg);
+
+void delta_request(delta *d, double t, const struct delta_flow *f, uint64_t xmt);
+/* f as for the request (client -> server) even though the response travels
+ * the other way. */
+void delta_response(delta *d, double t, const struct delta_flow *f, uint64_t org, uint64_t rec,
+		    uint64_t xmt, bool kod);
+
+/* Forgets requests older than now - timeout, counting them unanswered. */
+void delta_expire(delta *d, double now);
+
+struct delta_stats {
+	uint64_t requests, responses, pairs;
+	uint64_t unanswered; /* expired, plus those left at delta_finish() */
+	/* requests whose transmit timestamp was seen before; a reply pairs with
+	 * the newer copy */
+	uint64_t retransmits;
+	uint64_t duplicates; /* responses to a request already answered */
+	uint64_t unmatched;  /* responses to no request seen */
+	uint64_t kod;
+	/* wire delta, seconds (NAN with no pairs); nearest-rank percentiles, exact
+	 * up to 16.7 million pairs, then within 0.05% (see delta.c) */
+	double min, p50, p90, p99, p999, max;
+	double server_p50, server_p99;	    /* T3 - T2 */
+	uint64_t hist[DELTA_HIST];	    /* bucket k: 2^k .. 2^(k+1) microseconds */
+	bool only_requests, only_responses; /* the capture holds one direction only */
+};
+/* Totals since delta_new(). */
+void delta_stats(delta *d, struct delta_stats *out);
+/* The same over the pairs since the previous call (one row of the --every
+ * series); then starts a new interval. */
+void delta_interval_take(delta *d, struct delta_stats *out);
+/* At the end of the input: every request still waiting is unanswered. */
+void delta_finish(delta *d);
+
+size_t delta_bytes(const delta *d);
+
+#endif

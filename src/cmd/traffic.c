@@ -1,0 +1,936 @@
+/* traffic.c - `sundial traffic`: a time server's clients, rates and response
+ * times from its packets, live or from capture files. */
+#include <errno.h>
+#include <getopt.h>
+#include <grp.h>
+#include <jansson.h>
+#include <math.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
+#include "analysis/clients.h"
+#include "analysis/delta.h"
+#include "capture/capture.h"
+#include "cmd/cmd.h"
+#include "common/clock.h"
+#include "common/log.h"
+#include "common/mem.h"
+#include "wire/frame.h"
+#include "wire/ntp.h"
+
+enum { EXIT_OK = 0, EXIT_INPUT = 1, EXIT_USAGE = 64, EXIT_PERM = 77 };
+
+#define MAX_FILES 1024
+#define TOP_MAX 1000
+
+struct opts {
+	const char *files[MAX_FILES];
+	size_t n_files;
+	const char *iface;
+	const char *filter;
+	const char *write;
+	const char *user;
+	long bufsize;
+	unsigned long count;
+	struct clients_opts co;
+	double every;
+	size_t top;
+	double timeout;
+	bool anonymize, pairs, json, csv, quiet;
+};
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+static void help(FILE *f)
+{
+	fprintf(f,
+		"usage: sundial traffic -r FILE... | -i IFACE [OPTIONS]\n"
+		"A time server's clients, rates and response times, from its packets.\n\n"
+		"  -r FILE          capture file (pcap, pcapng; '-' stdin), repeatable, merged\n"
+		"  -i IFACE         live capture; a report every --every until Ctrl-C\n"
+		"  -f EXPR          BPF filter (default 'udp port 123')\n"
+		"  -w FILE          live: also write the packets to FILE\n"
+		"  -Z USER          live: drop privileges to USER after opening IFACE\n"
+		"  -B BYTES         live: kernel buffer size;  -c N  stop after N packets\n"
+		"  --windows LIST   sliding windows (default 5m,20m,1h,24h)\n"
+		"  --every DUR      one series row per interval (live default 60s)\n"
+		"  --top N          top talkers (default 10);  --abuse K/T  (default 100/60s)\n"
+		"  --timeout DUR    unanswered after this long (default 5s)\n"
+		"  --approx         HyperLogLog estimates instead of exact counts\n"
+		"  --anonymize      addresses truncated to /24 and /48\n"
+		"  --pairs          print every request/response pair\n"
+		"  -j, --json       JSON;  --csv  the series as CSV;  -q  no progress line\n"
+		"Exact counting costs about %zu bytes per client active in the largest window.\n"
+		"Exit: 0 ok, 1 an input could not be read, 64 usage, 77 no permission to "
+		"capture.\n",
+		clients_bytes_per_client());
+}
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "sundial traffic: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\n'sundial traffic --help' lists the options.\n");
+	va_end(ap);
+	return EXIT_USAGE;
+}
+
+/* "90", "90s", "5m", "1h", "1d", "1.5s" to seconds; false if malformed. */
+static bool parse_duration(const char *s, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || end == s || !isfinite(v) || v <= 0)
+		return false;
+	double mul = 1;
+	if (*end == 's')
+		end++;
+	else if (*end == 'm' && end[1] != 's')
+		mul = 60, end++;
+	else if (*end == 'h')
+		mul = 3600, end++;
+	else if (*end == 'd')
+		mul = 86400, end++;
+	else if (*end == 'm' && end[1] == 's')
+		mul = 0.001, end += 2;
+	if (*end != '\0')
+		return false;
+	*out = v * mul;
+	return true;
+}
+
+static bool parse_windows(const char *s, struct clients_opts *co)
+{
+	char buf[256];
+	if (str_copy(buf, s, sizeof buf) >= sizeof buf)
+		return false;
+	co->n_windows = 0;
+	char *save = NULL;
+	for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (co->n_windows == CLIENTS_MAX_WINDOWS)
+			return false;
+		double w;
+		if (!parse_duration(tok, &w))
+			return false;
+		if (co->n_windows && w <= co->windows[co->n_windows - 1])
+			return false;
+		co->windows[co->n_windows++] = w;
+	}
+	return co->n_windows > 0;
+}
+
+enum {
+	OPT_WINDOWS = 256,
+	OPT_EVERY,
+	OPT_TOP,
+	OPT_ABUSE,
+	OPT_TIMEOUT,
+	OPT_APPROX,
+	OPT_ANON,
+	OPT_PAIRS,
+	OPT_CSV
+};
+
+static int parse_args(int argc, char **argv, struct opts *o)
+{
+	static const struct option longopts[] = {
+		{ "windows", required_argument, NULL, OPT_WINDOWS },
+		{ "every", required_argument, NULL, OPT_EVERY },
+		{ "top", required_argument, NULL, OPT_TOP },
+		{ "abuse", required_argument, NULL, OPT_ABUSE },
+		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "approx", no_argument, NULL, OPT_APPROX },
+		{ "anonymize", no_argument, NULL, OPT_ANON },
+		{ "pairs", no_argument, NULL, OPT_PAIRS },
+		{ "json", no_argument, NULL, 'j' },
+		{ "csv", no_argument, NULL, OPT_CSV },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "r:i:f:w:Z:B:c:jqvh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			if (o->n_files == MAX_FILES)
+				return usage_error("at most %d files", MAX_FILES);
+			o->files[o->n_files++] = optarg;
+			break;
+		case 'i': o->iface = optarg; break;
+		case 'f': o->filter = optarg; break;
+		case 'w': o->write = optarg; break;
+		case 'Z': o->user = optarg; break;
+		case 'B': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+			if (*end || v <= 0)
+				return usage_error("-B needs a size in bytes, not '%s'", optarg);
+			o->bufsize = v;
+			break;
+		}
+		case 'c': {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (*end || v == 0 || optarg[0] == '-')
+				return usage_error("-c needs a packet count, not '%s'", optarg);
+			o->count = v;
+			break;
+		}
+		case OPT_WINDOWS:
+			if (!parse_windows(optarg, &o->co))
+				return usage_error("--windows needs ascending durations like "
+						   "5m,20m,1h,24h (at most %d), not '%s'",
+						   CLIENTS_MAX_WINDOWS, optarg);
+			break;
+		case OPT_EVERY:
+			if (!parse_duration(optarg, &o->every))
+				return usage_error("--every needs a duration like 60s, not '%s'",
+						   optarg);
+			break;
+		case OPT_TOP: {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (*end || v > TOP_MAX || optarg[0] == '-')
+				return usage_error("--top needs a number from 0 to %d, not '%s'",
+						   TOP_MAX, optarg);
+			o->top = v;
+			break;
+		}
+		case OPT_ABUSE: {
+			char *slash = strchr(optarg, '/');
+			char *end;
+			unsigned long k = strtoul(optarg, &end, 10);
+			double t;
+			if (!slash || end != slash || k == 0 || !parse_duration(slash + 1, &t))
+				return usage_error(
+					"--abuse needs COUNT/DURATION like 100/60s, not '%s'",
+					optarg);
+			o->co.abuse_count = (unsigned)k;
+			o->co.abuse_period = t;
+			break;
+		}
+		case OPT_TIMEOUT:
+			if (!parse_duration(optarg, &o->timeout))
+				return usage_error("--timeout needs a duration like 5s, not '%s'",
+						   optarg);
+			break;
+		case OPT_APPROX: o->co.approx = true; break;
+		case OPT_ANON: o->anonymize = true; break;
+		case OPT_PAIRS: o->pairs = true; break;
+		case 'j': o->json = true; break;
+		case OPT_CSV: o->csv = true; break;
+		case 'q': o->quiet = true; break;
+		case 'v': log_set_verbosity(log_get_verbosity() + 1); break;
+		case 'h': help(stdout); return -1;
+		default:
+			fprintf(stderr, "'sundial traffic --help' lists the options.\n");
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s' (files are given with -r)",
+				   argv[optind]);
+	if (!o->iface && o->n_files == 0)
+		return usage_error(
+			"give capture files with -r FILE, or an interface with -i IFACE");
+	if (o->iface && o->n_files)
+		return usage_error("give -r or -i, not both");
+	if (!o->iface && (o->write || o->user || o->bufsize))
+		return usage_error("-w, -Z and -B are for live captures (-i)");
+	if (o->json && o->csv)
+		return usage_error("give --json or --csv, not both");
+	return 0;
+}
+
+/* --- state of one run --- */
+
+struct row {
+	double start;
+	struct clients_interval ci;
+	struct delta_stats ds;
+};
+
+struct run {
+	const struct opts *o;
+	clients *cl;
+	delta *dl;
+	uint64_t packets, ntp, fragments, truncated, not_ntp, malformed, control;
+	double first, last;
+	double next_row, next_expire;
+	struct row *rows;
+	size_t n_rows, cap_rows;
+	double last_progress;
+};
+
+static void fmt_addr(const struct opts *o, int v, const uint8_t *a, char *buf, size_t len)
+{
+	uint8_t tmp[16];
+	memcpy(tmp, a, 16);
+	if (o->anonymize) {
+		if (v == 4)
+			tmp[3] = 0;
+		else
+			memset(tmp + 6, 0, 10);
+	}
+	if (!inet_ntop(v == 4 ? AF_INET : AF_INET6, tmp, buf, (socklen_t)len))
+		snprintf(buf, len, "?");
+}
+
+static double ts_sec(const struct timespec *ts)
+{
+	return (double)ts->tv_sec + (double)ts->tv_nsec * 1e-9;
+}
+
+static void on_pair(void *arg, const struct delta_pair *p)
+{
+	const struct opts *o = arg;
+	char c[64], s[64];
+	fmt_addr(o, p->flow.ip_version, p->flow.client, c, sizeof c);
+	fmt_addr(o, p->flow.ip_version, p->flow.server, s, sizeof s);
+	const char *lb = p->flow.ip_version == 6 ? "[" : "",
+		   *rb = p->flow.ip_version == 6 ? "]" : "";
+	if (isnan(p->server))
+		printf("PAIR %.9f %s%s%s:%u %s%s%s:%u %.9f -\n", p->t_request, lb, c, rb,
+		       p->flow.cport, lb, s, rb, p->flow.sport, p->wire);
+	else
+		printf("PAIR %.9f %s%s%s:%u %s%s%s:%u %.9f %.9f\n", p->t_request, lb, c, rb,
+		       p->flow.cport, lb, s, rb, p->flow.sport, p->wire, p->server);
+}
+
+static void take_row(struct run *r, double start)
+{
+	if (r->n_rows == r->cap_rows) {
+		r->cap_rows = r->cap_rows ? r->cap_rows * 2 : 64;
+		r->rows = mem_realloc(r->rows, r->cap_rows * sizeof *r->rows);
+	}
+	struct row *w = &r->rows[r->n_rows++];
+	w->start = start;
+	clients_interval_take(r->cl, &w->ci);
+	delta_interval_take(r->dl, &w->ds);
+}
+
+static void print_row_csv(const struct row *w, bool header)
+{
+	if (header)
+		printf("start,requests,responses,clients_v4,clients_v6,delta_p50,delta_p99,"
+		       "unanswered\n");
+	printf("%.3f,%llu,%llu,%llu,%llu,%.9f,%.9f,%llu\n", w->start,
+	       (unsigned long long)w->ci.requests, (unsigned long long)w->ci.responses,
+	       (unsigned long long)w->ci.v4, (unsigned long long)w->ci.v6,
+	       isnan(w->ds.p50) ? 0.0 : w->ds.p50, isnan(w->ds.p99) ? 0.0 : w->ds.p99,
+	       (unsigned long long)w->ds.unanswered);
+}
+
+/* One packet through the decoders and the analyses. */
+static void feed(struct run *r, const struct capture_pkt *p)
+{
+	const struct opts *o = r->o;
+	double t = ts_sec(&p->ts);
+	r->packets++;
+	if (r->packets == 1) {
+		r->first = t;
+		r->next_row = o->every > 0 ? t + o->every : INFINITY;
+		r->next_expire = t + 1;
+	}
+	if (t > r->last)
+		r->last = t;
+	while (t >= r->next_row) {
+		take_row(r, r->next_row - o->every);
+		if (o->csv)
+			print_row_csv(&r->rows[r->n_rows - 1], r->n_rows == 1);
+		r->next_row += o->every;
+	}
+	if (t >= r->next_expire) {
+		delta_expire(r->dl, t);
+		r->next_expire = t + 1;
+	}
+
+	struct frame_view f;
+	enum frame_status fs = frame_decode(p->linktype, p->data, p->caplen, &f);
+	if (fs == FRAME_FRAGMENT) {
+		r->fragments++;
+		return;
+	}
+	if (fs == FRAME_TRUNCATED) {
+		r->truncated++;
+		return;
+	}
+	if (fs != FRAME_OK || f.proto != 17) {
+		r->not_ntp++;
+		return;
+	}
+	if (f.payload_len < f.payload_wire_len) {
+		r->truncated++;
+		return;
+	}
+	struct ntp_pkt n;
+	enum ntp_status ns = ntp_pkt_decode(f.payload, f.payload_len, &n);
+	if (ns == NTP_E_MODE) {
+		r->control++;
+		return;
+	}
+	if (ns != NTP_OK) {
+		r->malformed++;
+		return;
+	}
+	r->ntp++;
+	struct delta_flow fl;
+	fl.ip_version = f.ip_version;
+	if (n.mode == NTP_MODE_CLIENT || n.mode == NTP_MODE_ACTIVE) {
+		memcpy(fl.client, f.src, 16);
+		memcpy(fl.server, f.dst, 16);
+		fl.cport = f.sport;
+		fl.sport = f.dport;
+		clients_request(r->cl, t, f.ip_version, f.src, n.version, n.mode);
+		delta_request(r->dl, t, &fl, n.xmt_ts);
+	} else if (n.mode == NTP_MODE_SERVER || n.mode == NTP_MODE_PASSIVE) {
+		memcpy(fl.client, f.dst, 16);
+		memcpy(fl.server, f.src, 16);
+		fl.cport = f.dport;
+		fl.sport = f.sport;
+		bool kod = ntp_is_kod(&n);
+		bool rate = kod && memcmp(n.refid, "RATE", 4) == 0;
+		clients_response(r->cl, t, f.ip_version, f.dst, kod, rate);
+		delta_response(r->dl, t, &fl, n.org_ts, n.rec_ts, n.xmt_ts, kod);
+	} else {
+		r->not_ntp++;
+	}
+}
+
+/* --- the report --- */
+
+static const char *dur_str(double s, char *buf, size_t len)
+{
+	if (isnan(s))
+		snprintf(buf, len, "-");
+	else if (s < 1e-3)
+		snprintf(buf, len, "%.1f us", s * 1e6);
+	else if (s < 1)
+		snprintf(buf, len, "%.3f ms", s * 1e3);
+	else
+		snprintf(buf, len, "%.3f s", s);
+	return buf;
+}
+
+static const char *win_str(double w, char *buf, size_t len)
+{
+	if (fmod(w, 86400) == 0)
+		snprintf(buf, len, "%gd", w / 86400);
+	else if (fmod(w, 3600) == 0)
+		snprintf(buf, len, "%gh", w / 3600);
+	else if (fmod(w, 60) == 0)
+		snprintf(buf, len, "%gm", w / 60);
+	else
+		snprintf(buf, len, "%gs", w);
+	return buf;
+}
+
+static const char *time_str(double t, char *buf, size_t len)
+{
+	time_t s = (time_t)t;
+	struct tm tm;
+	if (isnan(t) || !gmtime_r(&s, &tm) || strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm) == 0)
+		snprintf(buf, len, "-");
+	return buf;
+}
+
+static const char *direction(const struct delta_stats *ds)
+{
+	if (ds->only_requests)
+		return "requests only";
+	if (ds->only_responses)
+		return "responses only";
+	return "both";
+}
+
+static void print_text(struct run *r, const struct clients_window *win, size_t nw,
+		       const struct clients_summary *cs, const struct delta_stats *ds,
+		       const struct clients_talker *top, size_t ntop,
+		       const struct clients_talker *ab, size_t nab)
+{
+	const struct opts *o = r->o;
+	char a[64], b[64], c[64], d[64], e[64], f[64];
+	printf("%llu packets, %llu NTP, from %s to %s UTC (%.0f s)", (unsigned long long)r->packets,
+	       (unsigned long long)r->ntp, time_str(r->first, a, sizeof a),
+	       time_str(r->last, b, sizeof b), r->packets ? r->last - r->first : 0.0);
+	if (r->fragments || r->truncated || r->malformed || r->control || r->not_ntp)
+		printf("; skipped: %llu fragments, %llu truncated, %llu malformed, %llu mode 6/7, "
+		       "%llu other",
+		       (unsigned long long)r->fragments, (unsigned long long)r->truncated,
+		       (unsigned long long)r->malformed, (unsigned long long)r->control,
+		       (unsigned long long)r->not_ntp);
+	printf("\n");
+	if (ds->only_requests || ds->only_responses)
+		printf("note: the capture holds %s: response times cannot be measured\n",
+		       direction(ds));
+
+	printf("\nclients in the windows ending at %s UTC%s:\n", time_str(r->last, a, sizeof a),
+	       nw && win[0].rel_error > 0 ? " (HyperLogLog estimates)" : "");
+	printf("  %-6s %9s %9s %9s %9s %10s %10s %10s\n", "window", "IPv4", "IPv6", "/24", "/64",
+	       "requests", "req/s", "peak/s");
+	for (size_t i = 0; i < nw; i++)
+		printf("  %-6s %9llu %9llu %9llu %9llu %10llu %10.2f %10.0f\n",
+		       win_str(win[i].window, a, sizeof a), (unsigned long long)win[i].v4,
+		       (unsigned long long)win[i].v6, (unsigned long long)win[i].net24,
+		       (unsigned long long)win[i].net64, (unsigned long long)win[i].requests,
+		       win[i].req_rate_mean, win[i].req_rate_peak);
+	if (nw && win[0].rel_error > 0)
+		printf("  (standard error %.2f %%)\n", win[0].rel_error * 100);
+
+	printf("\nrequests %llu, responses %llu, kiss-o'-death %llu (RATE %llu); distinct clients "
+	       "IPv4 %llu, IPv6 %llu\n",
+	       (unsigned long long)cs->requests, (unsigned long long)cs->responses,
+	       (unsigned long long)cs->kod, (unsigned long long)cs->rate_kod,
+	       (unsigned long long)cs->clients_v4, (unsigned long long)cs->clients_v6);
+	printf("versions:");
+	for (int v = 0; v < 8; v++)
+		if (cs->version[v])
+			printf(" v%d %.1f%%", v,
+			       100.0 * (double)cs->version[v] / (double)cs->requests);
+	printf("; modes:");
+	for (int m = 0; m < 8; m++)
+		if (cs->mode[m])
+			printf(" %s %.1f%%", ntp_mode_name((unsigned)m),
+			       100.0 * (double)cs->mode[m] / (double)cs->requests);
+	printf("\nrequests per client: p50 %.0f, p90 %.0f, p99 %.0f, max %.0f\n",
+	       cs->per_client_p50, cs->per_client_p90, cs->per_client_p99, cs->per_client_max);
+	printf("poll interval (median per client): p50 %s\n", dur_str(cs->poll_p50, a, sizeof a));
+	for (int k = 0; k < CLIENTS_HIST; k++)
+		if (cs->poll_hist[k])
+			printf("  %7.0f-%-7.0f s %llu clients\n", ldexp(1, k), ldexp(1, k + 1),
+			       (unsigned long long)cs->poll_hist[k]);
+
+	printf("\nresponse time over %llu pairs: min %s, p50 %s, p90 %s, p99 %s, p99.9 %s, max "
+	       "%s\n",
+	       (unsigned long long)ds->pairs, dur_str(ds->min, a, sizeof a),
+	       dur_str(ds->p50, b, sizeof b), dur_str(ds->p90, c, sizeof c),
+	       dur_str(ds->p99, d, sizeof d), dur_str(ds->p999, e, sizeof e),
+	       dur_str(ds->max, f, sizeof f));
+	printf("  server's own time (T3 - T2): p50 %s, p99 %s\n",
+	       dur_str(ds->server_p50, a, sizeof a), dur_str(ds->server_p99, b, sizeof b));
+	printf("  unanswered %llu, retransmits %llu, duplicate responses %llu, unmatched "
+	       "responses %llu\n",
+	       (unsigned long long)ds->unanswered, (unsigned long long)ds->retransmits,
+	       (unsigned long long)ds->duplicates, (unsigned long long)ds->unmatched);
+	uint64_t hmax = 0;
+	for (int k = 0; k < DELTA_HIST; k++)
+		hmax = ds->hist[k] > hmax ? ds->hist[k] : hmax;
+	for (int k = 0; k < DELTA_HIST; k++) {
+		if (!ds->hist[k])
+			continue;
+		int bar = (int)(40.0 * (double)ds->hist[k] / (double)hmax + 0.5);
+		printf("  %10s %-40.*s %llu\n", dur_str(ldexp(1, k) * 1e-6, a, sizeof a), bar,
+		       "########################################", (unsigned long long)ds->hist[k]);
+	}
+	if (ntop) {
+		printf("\ntop %zu talkers:\n  %-40s %10s %12s\n", ntop, "address", "requests",
+		       "poll");
+		for (size_t i = 0; i < ntop; i++) {
+			fmt_addr(o, top[i].ip_version, top[i].addr, a, sizeof a);
+			printf("  %-40s %10llu %12s%s\n", a, (unsigned long long)top[i].requests,
+			       dur_str(top[i].poll_median, b, sizeof b),
+			       top[i].abusive ? "  abusive" : "");
+		}
+	}
+	printf("\nabusive clients (more than %u requests within %s): %llu\n", o->co.abuse_count,
+	       win_str(o->co.abuse_period, a, sizeof a), (unsigned long long)cs->abusive);
+	for (size_t i = 0; i < nab; i++) {
+		fmt_addr(o, ab[i].ip_version, ab[i].addr, a, sizeof a);
+		printf("  %-40s %10llu requests, up to %.0f within %s\n", a,
+		       (unsigned long long)ab[i].requests, ab[i].peak_in_period,
+		       win_str(o->co.abuse_period, b, sizeof b));
+	}
+	if (r->n_rows && !o->csv) {
+		printf("\nseries (every %s):\n  %-19s %9s %9s %8s %8s %10s %10s %10s\n",
+		       win_str(o->every, a, sizeof a), "start (UTC)", "requests", "responses",
+		       "IPv4", "IPv6", "delta p50", "delta p99", "unanswered");
+		for (size_t i = 0; i < r->n_rows; i++) {
+			const struct row *w = &r->rows[i];
+			printf("  %-19s %9llu %9llu %8llu %8llu %10s %10s %10llu\n",
+			       time_str(w->start, a, sizeof a), (unsigned long long)w->ci.requests,
+			       (unsigned long long)w->ci.responses, (unsigned long long)w->ci.v4,
+			       (unsigned long long)w->ci.v6, dur_str(w->ds.p50, b, sizeof b),
+			       dur_str(w->ds.p99, c, sizeof c),
+			       (unsigned long long)w->ds.unanswered);
+		}
+	}
+}
+
+static void set_num(json_t *o, const char *k, double v)
+{
+	json_object_set_new(o, k, isnan(v) ? json_null() : json_real(v));
+}
+
+static void set_u(json_t *o, const char *k, uint64_t v)
+{
+	json_object_set_new(o, k, json_integer((json_int_t)v));
+}
+
+static json_t *talkers_json(const struct opts *o, const struct clients_talker *t, size_t n)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; i < n; i++) {
+		char a[64];
+		fmt_addr(o, t[i].ip_version, t[i].addr, a, sizeof a);
+		json_t *j = json_object();
+		json_object_set_new(j, "address", json_string(a));
+		set_u(j, "requests", t[i].requests);
+		set_num(j, "poll_median", t[i].poll_median);
+		set_num(j, "first", t[i].first);
+		set_num(j, "last", t[i].last);
+		set_num(j, "peak_in_period", t[i].peak_in_period);
+		json_object_set_new(j, "abusive", json_boolean(t[i].abusive));
+		json_array_append_new(arr, j);
+	}
+	return arr;
+}
+
+static void print_json(struct run *r, const struct clients_window *win, size_t nw,
+		       const struct clients_summary *cs, const struct delta_stats *ds,
+		       const struct clients_talker *top, size_t ntop,
+		       const struct clients_talker *ab, size_t nab)
+{
+	const struct opts *o = r->o;
+	json_t *root = json_object();
+	json_t *in = json_object();
+	json_t *files = json_array();
+	for (size_t i = 0; i < o->n_files; i++)
+		json_array_append_new(files, json_string(o->files[i]));
+	json_object_set_new(in, "files", files);
+	if (o->iface)
+		json_object_set_new(in, "interface", json_string(o->iface));
+	set_u(in, "packets", r->packets);
+	set_u(in, "ntp_packets", r->ntp);
+	json_t *sk = json_object();
+	set_u(sk, "fragments", r->fragments);
+	set_u(sk, "truncated", r->truncated);
+	set_u(sk, "not_ntp", r->not_ntp);
+	set_u(sk, "malformed", r->malformed);
+	set_u(sk, "control", r->control);
+	json_object_set_new(in, "skipped", sk);
+	set_num(in, "first", r->packets ? r->first : NAN);
+	set_num(in, "last", r->packets ? r->last : NAN);
+	set_num(in, "duration", r->packets ? r->last - r->first : 0.0);
+	json_object_set_new(in, "direction", json_string(direction(ds)));
+	json_object_set_new(root, "input", in);
+
+	json_t *wa = json_array();
+	for (size_t i = 0; i < nw; i++) {
+		json_t *j = json_object();
+		set_num(j, "window", win[i].window);
+		set_u(j, "clients_v4", win[i].v4);
+		set_u(j, "clients_v6", win[i].v6);
+		set_u(j, "net24", win[i].net24);
+		set_u(j, "net64", win[i].net64);
+		set_num(j, "error", win[i].rel_error);
+		set_u(j, "requests", win[i].requests);
+		set_u(j, "responses", win[i].responses);
+		set_num(j, "request_rate_mean", win[i].req_rate_mean);
+		set_num(j, "request_rate_peak", win[i].req_rate_peak);
+		set_num(j, "response_rate_mean", win[i].resp_rate_mean);
+		set_num(j, "response_rate_peak", win[i].resp_rate_peak);
+		json_array_append_new(wa, j);
+	}
+	json_object_set_new(root, "windows", wa);
+
+	json_t *cj = json_object();
+	set_u(cj, "requests", cs->requests);
+	set_u(cj, "responses", cs->responses);
+	set_u(cj, "kod", cs->kod);
+	set_u(cj, "rate_kod", cs->rate_kod);
+	set_u(cj, "clients_v4", cs->clients_v4);
+	set_u(cj, "clients_v6", cs->clients_v6);
+	json_t *vj = json_object(), *mj = json_object();
+	for (int i = 0; i < 8; i++) {
+		char k[4];
+		snprintf(k, sizeof k, "%d", i);
+		if (cs->version[i])
+			set_u(vj, k, cs->version[i]);
+		if (cs->mode[i])
+			set_u(mj, k, cs->mode[i]);
+	}
+	json_object_set_new(cj, "versions", vj);
+	json_object_set_new(cj, "modes", mj);
+	json_t *rpc = json_object();
+	set_num(rpc, "p50", cs->per_client_p50);
+	set_num(rpc, "p90", cs->per_client_p90);
+	set_num(rpc, "p99", cs->per_client_p99);
+	set_num(rpc, "max", cs->per_client_max);
+	json_t *h = json_array();
+	for (int k = 0; k < CLIENTS_HIST; k++)
+		json_array_append_new(h, json_integer((json_int_t)cs->per_client_hist[k]));
+	json_object_set_new(rpc, "histogram", h);
+	json_object_set_new(cj, "requests_per_client", rpc);
+	json_t *pi = json_object();
+	set_num(pi, "p50", cs->poll_p50);
+	h = json_array();
+	for (int k = 0; k < CLIENTS_HIST; k++)
+		json_array_append_new(h, json_integer((json_int_t)cs->poll_hist[k]));
+	json_object_set_new(pi, "histogram", h);
+	json_object_set_new(cj, "poll_interval", pi);
+	set_u(cj, "abusive", cs->abusive);
+	set_u(cj, "bytes_per_client", clients_bytes_per_client());
+	json_object_set_new(root, "clients", cj);
+
+	json_t *rt = json_object();
+	set_u(rt, "requests", ds->requests);
+	set_u(rt, "responses", ds->responses);
+	set_u(rt, "pairs", ds->pairs);
+	set_u(rt, "unanswered", ds->unanswered);
+	set_u(rt, "retransmits", ds->retransmits);
+	set_u(rt, "duplicates", ds->duplicates);
+	set_u(rt, "unmatched", ds->unmatched);
+	set_u(rt, "kod", ds->kod);
+	set_num(rt, "min", ds->min);
+	set_num(rt, "p50", ds->p50);
+	set_num(rt, "p90", ds->p90);
+	set_num(rt, "p99", ds->p99);
+	set_num(rt, "p999", ds->p999);
+	set_num(rt, "max", ds->max);
+	set_num(rt, "server_p50", ds->server_p50);
+	set_num(rt, "server_p99", ds->server_p99);
+	h = json_array();
+	for (int k = 0; k < DELTA_HIST; k++)
+		json_array_append_new(h, json_integer((json_int_t)ds->hist[k]));
+	json_object_set_new(rt, "histogram_us_log2", h);
+	json_object_set_new(root, "response_time", rt);
+
+	json_object_set_new(root, "top", talkers_json(o, top, ntop));
+	json_object_set_new(root, "abusive", talkers_json(o, ab, nab));
+
+	json_t *se = json_array();
+	for (size_t i = 0; i < r->n_rows; i++) {
+		const struct row *w = &r->rows[i];
+		json_t *j = json_object();
+		set_num(j, "start", w->start);
+		set_u(j, "requests", w->ci.requests);
+		set_u(j, "responses", w->ci.responses);
+		set_u(j, "clients_v4", w->ci.v4);
+		set_u(j, "clients_v6", w->ci.v6);
+		set_num(j, "delta_p50", w->ds.p50);
+		set_num(j, "delta_p99", w->ds.p99);
+		set_u(j, "unanswered", w->ds.unanswered);
+		json_array_append_new(se, j);
+	}
+	json_object_set_new(root, "series", se);
+	char *text =
+		json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+	if (text) {
+		puts(text);
+		free(text);
+	}
+	json_decref(root);
+}
+
+static void report(struct run *r)
+{
+	const struct opts *o = r->o;
+	struct clients_window win[CLIENTS_MAX_WINDOWS];
+	struct clients_summary cs;
+	struct delta_stats ds;
+	struct clients_talker *top = mem_calloc(o->top ? o->top : 1, sizeof *top);
+	struct clients_talker *ab = mem_calloc(TOP_MAX, sizeof *ab);
+	clients_windows(r->cl, r->last, win);
+	clients_summary(r->cl, &cs);
+	delta_stats(r->dl, &ds);
+	size_t ntop = o->top ? clients_top(r->cl, top, o->top) : 0;
+	size_t nab = clients_abusive(r->cl, ab, TOP_MAX);
+	if (o->json)
+		print_json(r, win, o->co.n_windows, &cs, &ds, top, ntop, ab, nab);
+	else if (!o->csv)
+		print_text(r, win, o->co.n_windows, &cs, &ds, top, ntop, ab, nab);
+	fflush(stdout);
+	free(top);
+	free(ab);
+}
+
+static void progress(struct run *r, capture *cap, bool final)
+{
+	if (r->o->quiet || !isatty(STDERR_FILENO))
+		return;
+	double now = clock_mono_sec();
+	if (!final && now - r->last_progress < 0.5)
+		return;
+	static double start, last_packets;
+	if (start == 0)
+		start = now;
+	double frac = capture_progress(cap);
+	double rate = now > start ? (double)r->packets / (now - start) : 0;
+	if (isnan(frac))
+		fprintf(stderr, "\r%llu packets, %.0f/s   ", (unsigned long long)r->packets, rate);
+	else
+		fprintf(stderr, "\r%llu packets, %.0f/s, %.0f %% done   ",
+			(unsigned long long)r->packets, rate, frac * 100);
+	if (final)
+		fprintf(stderr, "\n");
+	r->last_progress = now;
+	last_packets = (double)r->packets;
+	(void)last_packets;
+}
+
+static int drop_privileges(const char *user)
+{
+	struct passwd *pw = getpwnam(user);
+	if (!pw) {
+		fprintf(stderr, "sundial traffic: -Z %s: no such user\n", user);
+		return -ENOENT;
+	}
+	if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 ||
+	    setuid(pw->pw_uid) != 0) {
+		fprintf(stderr, "sundial traffic: cannot drop privileges to %s: %s\n", user,
+			strerror(errno));
+		return -errno;
+	}
+	if (setuid(0) == 0) {
+		fprintf(stderr, "sundial traffic: privileges could be regained after -Z %s\n",
+			user);
+		return -EPERM;
+	}
+	return 0;
+}
+
+int cmd_traffic(int argc, char **argv)
+{
+	struct opts o;
+	memset(&o, 0, sizeof o);
+	o.co.windows[0] = 300;
+	o.co.windows[1] = 1200;
+	o.co.windows[2] = 3600;
+	o.co.windows[3] = 86400;
+	o.co.n_windows = 4;
+	o.co.abuse_count = 100;
+	o.co.abuse_period = 60;
+	o.top = 10;
+	o.timeout = 5;
+	int rc = parse_args(argc, argv, &o);
+	if (rc != 0)
+		return rc < 0 ? 0 : rc;
+	if (o.iface && o.every == 0)
+		o.every = 60;
+
+	struct run r;
+	memset(&r, 0, sizeof r);
+	r.o = &o;
+	r.last_progress = 0;
+	char err[512] = "";
+	capture *cap = NULL;
+	int status = EXIT_OK;
+	if (o.iface) {
+		struct capture_live_opts lo = { o.iface, o.filter, 0, (int)o.bufsize, true, false };
+		cap = capture_open_live(&lo, err, sizeof err);
+		if (!cap) {
+			fprintf(stderr, "sundial traffic: %s\n", err);
+			return strstr(err, "CAP_NET_RAW") || strstr(err, "ermission") ? EXIT_PERM
+										      : EXIT_INPUT;
+		}
+		if (o.write && capture_dump_to(cap, o.write) != 0) {
+			fprintf(stderr, "sundial traffic: -w %s: %s\n", o.write,
+				capture_error(cap));
+			capture_close(cap);
+			return EXIT_INPUT;
+		}
+		if (o.user && drop_privileges(o.user) != 0) {
+			capture_close(cap);
+			return EXIT_PERM;
+		}
+	} else {
+		cap = capture_open_files(o.files, o.n_files, o.filter ? o.filter : "udp port 123",
+					 err, sizeof err);
+		if (!cap) {
+			fprintf(stderr, "sundial traffic: %s\n", err);
+			return EXIT_INPUT;
+		}
+	}
+	r.cl = clients_new(&o.co);
+	r.dl = delta_new(o.timeout);
+	if (!r.cl || !r.dl) {
+		fprintf(stderr, "sundial traffic: cannot set up the analysis\n");
+		status = EXIT_USAGE;
+		goto out;
+	}
+	if (o.pairs)
+		delta_on_pair(r.dl, on_pair, &o);
+
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	double next_live_report = o.iface ? clock_mono_sec() + o.every : INFINITY;
+	for (;;) {
+		if (stop_flag)
+			break;
+		struct capture_pkt p;
+		int n = capture_next(cap, &p);
+		if (n < 0) {
+			fprintf(stderr, "sundial traffic: %s\n", capture_error(cap));
+			status = EXIT_INPUT;
+			break;
+		}
+		if (n == 1) {
+			feed(&r, &p);
+			if (o.count && r.packets >= o.count)
+				break;
+			if ((r.packets & 0xffff) == 0)
+				progress(&r, cap, false);
+			continue;
+		}
+		if (!o.iface)
+			break; /* end of the files */
+		/* Live: wait for packets or the next report. */
+		double now = clock_mono_sec();
+		if (now >= next_live_report) {
+			if (!o.json && !o.csv)
+				printf("\n=== %s ===\n", "report");
+			report(&r);
+			next_live_report = now + o.every;
+		}
+		struct pollfd pfd = { capture_fd(cap), POLLIN, 0 };
+		int ms = (int)((next_live_report - now) * 1000) + 1;
+		if (ms > 1000)
+			ms = 1000;
+		(void)poll(&pfd, 1, ms);
+	}
+	progress(&r, cap, true);
+	delta_finish(r.dl);
+	if (o.every > 0 && r.packets)
+		take_row(&r, r.next_row - o.every);
+	if (o.csv && r.n_rows)
+		print_row_csv(&r.rows[r.n_rows - 1], r.n_rows == 1);
+	if (o.iface) {
+		uint64_t rx, drop, ifdrop;
+		if (capture_stats(cap, &rx, &drop, &ifdrop) == 0 && !o.json && !o.csv)
+			printf("capture: %llu packets received by the filter, %llu dropped by the "
+			       "kernel, %llu by the interface\n",
+			       (unsigned long long)rx, (unsigned long long)drop,
+			       (unsigned long long)ifdrop);
+	}
+	report(&r);
+out:
+	capture_close(cap);
+	clients_free(r.cl);
+	delta_free(r.dl);
+	free(r.rows);
+	return status;
+}
