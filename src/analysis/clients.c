@@ -99,6 +99,8 @@ struct hring {
 	double width;
 	int64_t tag[HB + 1]; /* sub-bucket number held by each slot, INT64_MIN when none */
 	hll *sk[HB + 1][K_N];
+	double until; /* the current slot takes times before this (then look again) */
+	size_t cur;   /* the current slot */
 };
 
 struct sec {
@@ -413,6 +415,7 @@ clients *clients_new(const struct clients_opts *o)
 		c->hr = mem_calloc(c->nw, sizeof c->hr[0]);
 		for (size_t w = 0; w < c->nw; w++) {
 			c->hr[w].width = c->win[w] / HB;
+			c->hr[w].until = -INFINITY;
 			for (size_t b = 0; b <= HB; b++) {
 				c->hr[w].tag[b] = INT64_MIN;
 				for (size_t s = 0; s < K_N; s++)
@@ -563,15 +566,21 @@ static void approx_add(clients *c, size_t fam, uint64_t ha, uint64_t hp)
 {
 	for (size_t w = 0; w < c->nw; w++) {
 		struct hring *r = &c->hr[w];
-		int64_t b = ifloor(c->now / r->width);
-		size_t s = mod_index(b, HB + 1);
-		if (r->tag[s] != b) {
-			for (size_t k = 0; k < K_N; k++)
-				hll_clear(r->sk[s][k]);
-			r->tag[s] = b;
+		if (!(c->now < r->until)) { /* into a new sub-bucket */
+			int64_t b = ifloor(c->now / r->width);
+			size_t s = mod_index(b, HB + 1);
+			if (r->tag[s] != b) {
+				for (size_t k = 0; k < K_N; k++)
+					hll_clear(r->sk[s][k]);
+				r->tag[s] = b;
+			}
+			r->cur = s;
+			r->until = (double)(b + 1) * r->width;
+			if (ifloor(r->until / r->width) != b + 1) /* rounding at the edge */
+				r->until = c->now;
 		}
-		hll_add(r->sk[s][K_V4 + fam], ha);
-		hll_add(r->sk[s][K_NET24 + fam], hp);
+		hll_add(r->sk[r->cur][K_V4 + fam], ha);
+		hll_add(r->sk[r->cur][K_NET24 + fam], hp);
 	}
 }
 

@@ -51,7 +51,9 @@ struct clients_window {
 	uint64_t net24, net64; /* distinct /24 and /64 prefixes */
 	double rel_error;      /* 0 when exact; the HyperLogLog standard error otherwise */
 	uint64_t requests, responses;
-	double req_rate_mean, req_rate_peak; /* per second; peak over 1-s buckets */
+	/* per second: the mean over the window (over the time since the first
+	 * packet while that is shorter), the peak over 1-s buckets */
+	double req_rate_mean, req_rate_peak;
 	double resp_rate_mean, resp_rate_peak;
 };
 /* Fills out[0..n_windows). */
@@ -95,7 +97,7 @@ size_t clients_abusive(clients *c, struct clients_talker *out, size_t n);
 
 /* Memory held now, and what one more active client costs in exact mode.
  * Clients are counted from requests; per-client records are kept for the
- * whole input in both modes (--approx saves the window lists and prefixes). */
+ * whole input in both modes (--approx saves the window tallies and the prefix table). */
 size_t clients_bytes(const clients *c);
 size_t clients_bytes_per_client(void);
 

@@ -21,7 +21,7 @@
  * take all memory); beyond that the oldest is expired early.
  *
  * Percentiles are exact: every wire delta (and T3 - T2) is kept once, 8
- * bytes per pair, in the current interval's array; clients_interval_take()
+ * bytes per pair, in the current interval's array; delta_interval_take()
  * moves the interval's values to the array of closed intervals.  A query
  * sorts what was added since the last one (radix sort, then a merge into the
  * sorted part) and takes the nearest rank over both arrays.  That is fine up

@@ -76,7 +76,7 @@ static void help(FILE *f)
 		"  --anonymize      addresses truncated to /24 and /48\n"
 		"  --pairs          print every request/response pair\n"
 		"  -j, --json       JSON;  --csv  the series as CSV;  -q  no progress line\n"
-		"Exact counting costs about %zu bytes per client active in the largest window.\n"
+		"Exact counting costs about %zu bytes per distinct client in the input.\n"
 		"Exit: 0 ok, 1 an input could not be read, 64 usage, 77 no permission to "
 		"capture.\n",
 		clients_bytes_per_client());
