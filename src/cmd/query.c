@@ -14,6 +14,7 @@
 #include "auth/keys.h"
 #include "auth/mac.h"
 #include "cmd/cmd.h"
+#include "cmd/util.h"
 #include "common/log.h"
 #include "common/mem.h"
 #include "net/addr.h"
@@ -98,29 +99,6 @@ static void help(FILE *f)
 		"resolve, 5 unreachable, 6 authentication failed, 64 usage, 78 key file.\n");
 }
 
-static bool parse_double(const char *s, double min, double max, double *out)
-{
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (errno || end == s || *end != '\0' || !isfinite(v) || v < min || v > max)
-		return false;
-	*out = v;
-	return true;
-}
-
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int usage_error(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fprintf(stderr, "sundial query: ");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\n'sundial query --help' lists the options.\n");
-	va_end(ap);
-	return EXIT_USAGE;
-}
-
 enum {
 	OPT_KEY_FORMAT = 256,
 	OPT_BRIEF,
@@ -165,38 +143,44 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case '4':
 		case '6':
 			if (o->family != AF_UNSPEC)
-				return usage_error("%s", "give -4 or -6, not both");
+				return cmd_usage_error("query", "%s", "give -4 or -6, not both");
 			o->family = c == '4' ? AF_INET : AF_INET6;
 			break;
 		case 'A': o->all_addresses = true; break;
 		case 'n':
-			if (!parse_double(optarg, 1, 100000, &v) || v != floor(v))
-				return usage_error("-n needs a whole number of samples from 1 to "
-						   "100000, not '%s'",
-						   optarg);
+			if (!cmd_parse_double(optarg, 1, 100000, &v) || v != floor(v))
+				return cmd_usage_error(
+					"query",
+					"-n needs a whole number of samples from 1 to "
+					"100000, not '%s'",
+					optarg);
 			o->samples = (unsigned)v;
 			break;
 		case 'i':
-			if (!parse_double(optarg, 0, 3600, &o->interval))
-				return usage_error("-i needs seconds from 0 to 3600, not '%s'",
-						   optarg);
+			if (!cmd_parse_double(optarg, 0, 3600, &o->interval))
+				return cmd_usage_error("query",
+						       "-i needs seconds from 0 to 3600, not '%s'",
+						       optarg);
 			break;
 		case 't':
-			if (!parse_double(optarg, 0.001, 3600, &o->timeout))
-				return usage_error("-t needs seconds from 0.001 to 3600, not '%s'",
-						   optarg);
+			if (!cmd_parse_double(optarg, 0.001, 3600, &o->timeout))
+				return cmd_usage_error(
+					"query", "-t needs seconds from 0.001 to 3600, not '%s'",
+					optarg);
 			break;
 		case 'p':
-			if (!parse_double(optarg, 1, 65535, &v) || v != floor(v))
-				return usage_error("-p needs a port from 1 to 65535, not '%s'",
-						   optarg);
+			if (!cmd_parse_double(optarg, 1, 65535, &v) || v != floor(v))
+				return cmd_usage_error("query",
+						       "-p needs a port from 1 to 65535, not '%s'",
+						       optarg);
 			o->port = (uint16_t)v;
 			break;
 		case 'k': o->keyfile = optarg; break;
 		case 'a':
-			if (!parse_double(optarg, 1, 4294967295.0, &v) || v != floor(v))
-				return usage_error(
-					"-a needs a key id from 1 to 4294967295, not '%s'", optarg);
+			if (!cmd_parse_double(optarg, 1, 4294967295.0, &v) || v != floor(v))
+				return cmd_usage_error(
+					"query", "-a needs a key id from 1 to 4294967295, not '%s'",
+					optarg);
 			o->key_id = (long)v;
 			break;
 		case OPT_KEY_FORMAT:
@@ -205,8 +189,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			else if (strcmp(optarg, "chrony") == 0)
 				o->key_format = KEYFILE_CHRONY;
 			else
-				return usage_error("--key-format is 'ntp' or 'chrony', not '%s'",
-						   optarg);
+				return cmd_usage_error(
+					"query", "--key-format is 'ntp' or 'chrony', not '%s'",
+					optarg);
 			break;
 		case 'b': o->bind = optarg; break;
 		case OPT_BRIEF:
@@ -214,40 +199,45 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case OPT_PROM:
 		case OPT_NAGIOS:
 			if (o->out != OUT_TEXT)
-				return usage_error("%s", "give one output form: --brief, --json, "
-							 "--prom or --nagios");
+				return cmd_usage_error("query", "%s",
+						       "give one output form: --brief, --json, "
+						       "--prom or --nagios");
 			o->out = c == OPT_BRIEF	 ? OUT_BRIEF
 				 : c == 'j'	 ? OUT_JSON
 				 : c == OPT_PROM ? OUT_PROM
 						 : OUT_NAGIOS;
 			break;
 		case 'w':
-			if (!parse_double(optarg, 0, 1e9, &o->warn_offset))
-				return usage_error("-w needs an offset in seconds, not '%s'",
-						   optarg);
+			if (!cmd_parse_double(optarg, 0, 1e9, &o->warn_offset))
+				return cmd_usage_error(
+					"query", "-w needs an offset in seconds, not '%s'", optarg);
 			break;
 		case 'c':
-			if (!parse_double(optarg, 0, 1e9, &o->crit_offset))
-				return usage_error("-c needs an offset in seconds, not '%s'",
-						   optarg);
+			if (!cmd_parse_double(optarg, 0, 1e9, &o->crit_offset))
+				return cmd_usage_error(
+					"query", "-c needs an offset in seconds, not '%s'", optarg);
 			break;
 		case 'W':
-			if (!parse_double(optarg, 0, 16, &o->warn_stratum))
-				return usage_error("-W needs a stratum from 0 to 16, not '%s'",
-						   optarg);
+			if (!cmd_parse_double(optarg, 0, 16, &o->warn_stratum))
+				return cmd_usage_error("query",
+						       "-W needs a stratum from 0 to 16, not '%s'",
+						       optarg);
 			break;
 		case 'C':
-			if (!parse_double(optarg, 0, 16, &o->crit_stratum))
-				return usage_error("-C needs a stratum from 0 to 16, not '%s'",
-						   optarg);
+			if (!cmd_parse_double(optarg, 0, 16, &o->crit_stratum))
+				return cmd_usage_error("query",
+						       "-C needs a stratum from 0 to 16, not '%s'",
+						       optarg);
 			break;
 		case OPT_WARN_DELAY:
-			if (!parse_double(optarg, 0, 1e9, &o->warn_delay))
-				return usage_error("--warn-delay needs seconds, not '%s'", optarg);
+			if (!cmd_parse_double(optarg, 0, 1e9, &o->warn_delay))
+				return cmd_usage_error(
+					"query", "--warn-delay needs seconds, not '%s'", optarg);
 			break;
 		case OPT_CRIT_DELAY:
-			if (!parse_double(optarg, 0, 1e9, &o->crit_delay))
-				return usage_error("--crit-delay needs seconds, not '%s'", optarg);
+			if (!cmd_parse_double(optarg, 0, 1e9, &o->crit_delay))
+				return cmd_usage_error(
+					"query", "--crit-delay needs seconds, not '%s'", optarg);
 			break;
 		case 'v': log_set_verbosity(log_get_verbosity() + 1); break;
 		case 'h': help(stdout); return -1;
@@ -257,11 +247,12 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		}
 	}
 	if (optind >= argc)
-		return usage_error("%s", "no SERVER given, e.g. 'sundial query pool.ntp.org'");
+		return cmd_usage_error("query", "%s",
+				       "no SERVER given, e.g. 'sundial query pool.ntp.org'");
 	if (o->key_id && !o->keyfile)
-		return usage_error("%s", "-a needs a key file: -k FILE");
+		return cmd_usage_error("query", "%s", "-a needs a key file: -k FILE");
 	if (o->keyfile && !o->key_id)
-		return usage_error("%s", "-k needs a key id: -a ID");
+		return cmd_usage_error("query", "%s", "-k needs a key id: -a ID");
 	return 0;
 }
 
@@ -578,23 +569,6 @@ static void print_json(struct entry *es, size_t n, const struct opts *o, const s
 	json_decref(root);
 }
 
-static void prom_escape(const char *s, char *out, size_t len)
-{
-	size_t k = 0;
-	for (; *s && k + 3 < len; s++) {
-		if (*s == '\\' || *s == '"') {
-			out[k++] = '\\';
-			out[k++] = *s;
-		} else if (*s == '\n') {
-			out[k++] = '\\';
-			out[k++] = 'n';
-		} else {
-			out[k++] = *s;
-		}
-	}
-	out[k] = '\0';
-}
-
 static void print_prom(struct entry *es, size_t n)
 {
 	static const struct {
@@ -623,8 +597,8 @@ static void print_prom(struct entry *es, size_t n)
 			if (e->resolve_err && k != 0)
 				continue;
 			char srv[600], addr[160];
-			prom_escape(e->arg, srv, sizeof srv);
-			prom_escape(e->address, addr, sizeof addr);
+			cmd_prom_escape(e->arg, srv, sizeof srv);
+			cmd_prom_escape(e->address, addr, sizeof addr);
 			const struct ntpc_summary *s = &e->sum;
 			const struct ntpc_sample *b = s->best;
 			double v;
@@ -673,13 +647,6 @@ static void print_prom(struct entry *es, size_t n)
 	}
 }
 
-static int worse(int a, int b)
-{
-	/* Nagios severity: CRITICAL > WARNING > UNKNOWN > OK. */
-	static const int rank[] = { 0, 2, 3, 1 };
-	return rank[b] > rank[a] ? b : a;
-}
-
 static int print_nagios(struct entry *es, size_t n, const struct opts *o)
 {
 	static const char *const word[] = { "OK", "WARNING", "CRITICAL", "UNKNOWN" };
@@ -705,13 +672,13 @@ static int print_nagios(struct entry *es, size_t n, const struct opts *o)
 			else if (off >= o->warn_offset)
 				st = NAGIOS_WARNING;
 			if (o->crit_stratum > 0 && b->reply.stratum >= o->crit_stratum)
-				st = worse(st, NAGIOS_CRITICAL);
+				st = cmd_nagios_worse(st, NAGIOS_CRITICAL);
 			else if (o->warn_stratum > 0 && b->reply.stratum >= o->warn_stratum)
-				st = worse(st, NAGIOS_WARNING);
+				st = cmd_nagios_worse(st, NAGIOS_WARNING);
 			if (o->crit_delay > 0 && b->delay >= o->crit_delay)
-				st = worse(st, NAGIOS_CRITICAL);
+				st = cmd_nagios_worse(st, NAGIOS_CRITICAL);
 			else if (o->warn_delay > 0 && b->delay >= o->warn_delay)
-				st = worse(st, NAGIOS_WARNING);
+				st = cmd_nagios_worse(st, NAGIOS_WARNING);
 			snprintf(part, sizeof part,
 				 "Offset %.10g secs, stratum %u, delay %.6f secs", b->offset,
 				 b->reply.stratum, b->delay);
@@ -741,7 +708,7 @@ static int print_nagios(struct entry *es, size_t n, const struct opts *o)
 			}
 			snprintf(part, sizeof part, "%s", msg);
 		}
-		state = worse(state, st);
+		state = cmd_nagios_worse(state, st);
 		int w = snprintf(text + tl, sizeof text - tl, "%s%s%s%s", tl ? "; " : "",
 				 n > 1 ? e->arg : "", n > 1 ? ": " : "", part);
 		if (w > 0 && (size_t)w < sizeof text - tl)
@@ -843,7 +810,8 @@ int cmd_query(int argc, char **argv)
 		}
 	}
 	if (o.bind && addr_parse_numeric(o.bind, &bind_addr) != 0) {
-		status = usage_error("-b needs a numeric local address, not '%s'", o.bind);
+		status = cmd_usage_error("query", "-b needs a numeric local address, not '%s'",
+					 o.bind);
 		goto out;
 	}
 	if (o.bind && o.family == AF_UNSPEC)
@@ -855,7 +823,7 @@ int cmd_query(int argc, char **argv)
 		struct sockaddr_storage addrs[MAX_ADDRS_PER_NAME];
 		char err[300] = "";
 		if (addr_parse_spec(argv[a], o.port, &spec, err, sizeof err) != 0) {
-			status = usage_error("%s", err);
+			status = cmd_usage_error("query", "%s", err);
 			goto out;
 		}
 		int got = addr_resolve(&spec, o.family, o.all_addresses, addrs, MAX_ADDRS_PER_NAME,

@@ -16,6 +16,7 @@
 
 #include "auth/keys.h"
 #include "cmd/cmd.h"
+#include "cmd/util.h"
 #include "common/log.h"
 #include "common/mem.h"
 #include "net/addr.h"
@@ -82,29 +83,6 @@ static void help(FILE *f)
 		"5 unreachable, 7 refused by the daemon, 64 usage, 78 key file.\n");
 }
 
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int usage_error(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fprintf(stderr, "sundial status: ");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\n'sundial status --help' lists the options.\n");
-	va_end(ap);
-	return EXIT_USAGE;
-}
-
-static bool parse_double(const char *s, double min, double max, double *out)
-{
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (errno || end == s || *end != '\0' || !isfinite(v) || v < min || v > max)
-		return false;
-	*out = v;
-	return true;
-}
-
 enum { OPT_NTPD = 256, OPT_CHRONYD, OPT_CLIENTS, OPT_LIMIT, OPT_PROM, OPT_NAGIOS };
 
 static int parse_args(int argc, char **argv, struct opts *o)
@@ -135,39 +113,44 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case OPT_NTPD:
 		case OPT_CHRONYD:
 			if (o->which != WHICH_DETECT)
-				return usage_error("give --ntpd or --chronyd, not both");
+				return cmd_usage_error("status",
+						       "give --ntpd or --chronyd, not both");
 			o->which = c == OPT_NTPD ? WHICH_NTPD : WHICH_CHRONYD;
 			break;
 		case 'p':
-			if (!parse_double(optarg, 1, 65535, &v) || v != floor(v))
-				return usage_error("-p needs a port from 1 to 65535, not '%s'",
-						   optarg);
+			if (!cmd_parse_double(optarg, 1, 65535, &v) || v != floor(v))
+				return cmd_usage_error("status",
+						       "-p needs a port from 1 to 65535, not '%s'",
+						       optarg);
 			o->port = (uint16_t)v;
 			break;
 		case 't':
-			if (!parse_double(optarg, 0.001, 3600, &o->timeout))
-				return usage_error("-t needs seconds from 0.001 to 3600, not '%s'",
-						   optarg);
+			if (!cmd_parse_double(optarg, 0.001, 3600, &o->timeout))
+				return cmd_usage_error(
+					"status", "-t needs seconds from 0.001 to 3600, not '%s'",
+					optarg);
 			break;
 		case 'k': o->keyfile = optarg; break;
 		case 'a':
-			if (!parse_double(optarg, 1, 4294967295.0, &v) || v != floor(v))
-				return usage_error(
+			if (!cmd_parse_double(optarg, 1, 4294967295.0, &v) || v != floor(v))
+				return cmd_usage_error(
+					"status",
 					"-a needs a key id from 1 to 4294967295, not '%s'", optarg);
 			o->key_id = (long)v;
 			break;
 		case OPT_CLIENTS: o->clients = true; break;
 		case OPT_LIMIT:
-			if (!parse_double(optarg, 0, 1e9, &v) || v != floor(v))
-				return usage_error("--limit needs a whole number, not '%s'",
-						   optarg);
+			if (!cmd_parse_double(optarg, 0, 1e9, &v) || v != floor(v))
+				return cmd_usage_error(
+					"status", "--limit needs a whole number, not '%s'", optarg);
 			o->limit = (unsigned long)v;
 			break;
 		case 'j':
 		case OPT_PROM:
 		case OPT_NAGIOS:
 			if (o->out != OUT_TEXT)
-				return usage_error(
+				return cmd_usage_error(
+					"status",
 					"give one output form: --json, --prom or --nagios");
 			o->out = c == 'j' ? OUT_JSON : c == OPT_PROM ? OUT_PROM : OUT_NAGIOS;
 			break;
@@ -187,8 +170,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 				      : c == 'K' ? &o->crit_jitter
 				      : c == 'm' ? &o->warn_good
 						 : &o->crit_good;
-			if (!parse_double(optarg, 0, 1e9, dst))
-				return usage_error("-%c needs a number, not '%s'", c, optarg);
+			if (!cmd_parse_double(optarg, 0, 1e9, dst))
+				return cmd_usage_error("status", "-%c needs a number, not '%s'", c,
+						       optarg);
 			break;
 		}
 		case 'v': log_set_verbosity(log_get_verbosity() + 1); break;
@@ -201,11 +185,12 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	if (optind < argc)
 		o->target = argv[optind++];
 	if (optind < argc)
-		return usage_error("one TARGET at a time, not also '%s'", argv[optind]);
+		return cmd_usage_error("status", "one TARGET at a time, not also '%s'",
+				       argv[optind]);
 	if (o->key_id && !o->keyfile)
-		return usage_error("-a needs a key file: -k FILE");
+		return cmd_usage_error("status", "-a needs a key file: -k FILE");
 	if (o->keyfile && !o->key_id)
-		return usage_error("-k needs a key id: -a ID");
+		return cmd_usage_error("status", "-k needs a key id: -a ID");
 	return 0;
 }
 
@@ -530,23 +515,6 @@ static void print_json(const dmn_status *st)
 
 /* --- Prometheus --- */
 
-static void prom_escape(const char *s, char *out, size_t len)
-{
-	size_t k = 0;
-	for (; *s && k + 3 < len; s++) {
-		if (*s == '\\' || *s == '"') {
-			out[k++] = '\\';
-			out[k++] = *s;
-		} else if (*s == '\n') {
-			out[k++] = '\\';
-			out[k++] = 'n';
-		} else {
-			out[k++] = *s;
-		}
-	}
-	out[k] = '\0';
-}
-
 static void prom_head(const char *name, const char *type, const char *help_text)
 {
 	printf("# HELP %s %s\n# TYPE %s %s\n", name, help_text, name, type);
@@ -555,7 +523,7 @@ static void prom_head(const char *name, const char *type, const char *help_text)
 static void print_prom(const dmn_status *st)
 {
 	char tgt[400];
-	prom_escape(st->target, tgt, sizeof tgt);
+	cmd_prom_escape(st->target, tgt, sizeof tgt);
 	const char *dm = st->kind == DMN_NTPD ? "ntpd" : "chronyd";
 	const struct dmn_system *y = &st->sys;
 	struct {
@@ -610,7 +578,7 @@ static void print_prom(const dmn_status *st)
 				prom_head(src[k].name, "gauge", src[k].help);
 			head = true;
 			char addr[200];
-			prom_escape(s->name[0] ? s->name : s->address, addr, sizeof addr);
+			cmd_prom_escape(s->name[0] ? s->name : s->address, addr, sizeof addr);
 			printf("%s{daemon=\"%s\",target=\"%s\",source=\"%s\",selection=\"%s\"} "
 			       "%.12g\n",
 			       src[k].name, dm, tgt, addr, s->selection, v);
@@ -622,7 +590,7 @@ static void print_prom(const dmn_status *st)
 			  "loss, 5 bad date, 6 bad time).");
 		for (size_t i = 0; i < st->n_refclocks; i++) {
 			char n[200];
-			prom_escape(st->refclocks[i].name, n, sizeof n);
+			cmd_prom_escape(st->refclocks[i].name, n, sizeof n);
 			printf("sundial_daemon_refclock_status{daemon=\"%s\",target=\"%s\","
 			       "refclock=\"%"
 			       "s\"} %d\n",
@@ -637,7 +605,7 @@ static void print_prom(const dmn_status *st)
 				const struct dmn_refclock *r = &st->refclocks[i];
 				long v = k == 0 ? r->noreply : k == 1 ? r->badformat : r->baddata;
 				char n[200];
-				prom_escape(r->name, n, sizeof n);
+				cmd_prom_escape(r->name, n, sizeof n);
 				if (v >= 0)
 					printf("%s{daemon=\"%s\",target=\"%s\",refclock=\"%s\"} "
 					       "%ld\n",
@@ -663,12 +631,6 @@ static void print_prom(const dmn_status *st)
 
 /* --- Nagios, like check_ntp_peer --- */
 
-static int worse(int a, int b)
-{
-	static const int rank[] = { 0, 2, 3, 1 };
-	return rank[b] > rank[a] ? b : a;
-}
-
 static int print_nagios(const dmn_status *st, const struct opts *o)
 {
 	static const char *const word[] = { "OK", "WARNING", "CRITICAL", "UNKNOWN" };
@@ -684,24 +646,24 @@ static int print_nagios(const dmn_status *st, const struct opts *o)
 	double off = fabs(y->offset);
 	if (!isnan(off)) {
 		if (off >= o->crit_offset)
-			state = worse(state, 2);
+			state = cmd_nagios_worse(state, 2);
 		else if (off >= o->warn_offset)
-			state = worse(state, 1);
+			state = cmd_nagios_worse(state, 1);
 	}
 	if (o->crit_stratum > 0 && y->stratum >= o->crit_stratum)
-		state = worse(state, 2);
+		state = cmd_nagios_worse(state, 2);
 	else if (o->warn_stratum > 0 && y->stratum >= o->warn_stratum)
-		state = worse(state, 1);
+		state = cmd_nagios_worse(state, 1);
 	if (!isnan(jitter)) {
 		if (o->crit_jitter > 0 && jitter >= o->crit_jitter)
-			state = worse(state, 2);
+			state = cmd_nagios_worse(state, 2);
 		else if (o->warn_jitter > 0 && jitter >= o->warn_jitter)
-			state = worse(state, 1);
+			state = cmd_nagios_worse(state, 1);
 	}
 	if (o->crit_good > 0 && (double)good < o->crit_good)
-		state = worse(state, 2);
+		state = cmd_nagios_worse(state, 2);
 	else if (o->warn_good > 0 && (double)good < o->warn_good)
-		state = worse(state, 1);
+		state = cmd_nagios_worse(state, 1);
 	printf("NTP %s: %sOffset %.10g secs, jitter %.10g secs, stratum %d, truechimers %zu"
 	       "|offset=%.9fs;%f;%f; jitter=%.9fs;%s;%s; stratum=%d;;;0;16 truechimers=%zu;;;0;\n",
 	       word[state], why, isnan(y->offset) ? 0.0 : y->offset, isnan(jitter) ? 0.0 : jitter,
@@ -822,7 +784,8 @@ int cmd_status(int argc, char **argv)
 	bool port_given = false;
 	if (o.target && is_path(o.target)) {
 		if (o.which == WHICH_NTPD) {
-			status = usage_error("ntpd has no Unix socket; give host[:port]");
+			status = cmd_usage_error("status",
+						 "ntpd has no Unix socket; give host[:port]");
 			goto out;
 		}
 		tries[nt++] = (struct attempt){ WHICH_CHRONYD, true, o.target, { 0 } };
@@ -830,7 +793,7 @@ int cmd_status(int argc, char **argv)
 		const char *host = o.target ? o.target : "127.0.0.1";
 		int r = resolve(host, 0, &addr, err, sizeof err, &port_given);
 		if (r == -EINVAL) {
-			status = usage_error("%s", err);
+			status = cmd_usage_error("status", "%s", err);
 			goto out;
 		}
 		if (r != 0) {

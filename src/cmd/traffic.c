@@ -22,6 +22,7 @@
 #include "analysis/delta.h"
 #include "capture/capture.h"
 #include "cmd/cmd.h"
+#include "cmd/util.h"
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/mem.h"
@@ -80,18 +81,6 @@ static void help(FILE *f)
 		"Exit: 0 ok, 1 an input could not be read, 64 usage, 77 no permission to "
 		"capture.\n",
 		clients_bytes_per_client());
-}
-
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int usage_error(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fprintf(stderr, "sundial traffic: ");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\n'sundial traffic --help' lists the options.\n");
-	va_end(ap);
-	return EXIT_USAGE;
 }
 
 /* "90", "90s", "5m", "1h", "1d", "1.5s" to seconds; false if malformed. */
@@ -173,7 +162,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		switch (c) {
 		case 'r':
 			if (o->n_files == MAX_FILES)
-				return usage_error("at most %d files", MAX_FILES);
+				return cmd_usage_error("traffic", "at most %d files", MAX_FILES);
 			o->files[o->n_files++] = optarg;
 			break;
 		case 'i': o->iface = optarg; break;
@@ -184,7 +173,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			char *end;
 			long v = strtol(optarg, &end, 10);
 			if (*end || v <= 0)
-				return usage_error("-B needs a size in bytes, not '%s'", optarg);
+				return cmd_usage_error(
+					"traffic", "-B needs a size in bytes, not '%s'", optarg);
 			o->bufsize = v;
 			break;
 		}
@@ -192,27 +182,31 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			char *end;
 			unsigned long v = strtoul(optarg, &end, 10);
 			if (*end || v == 0 || optarg[0] == '-')
-				return usage_error("-c needs a packet count, not '%s'", optarg);
+				return cmd_usage_error("traffic",
+						       "-c needs a packet count, not '%s'", optarg);
 			o->count = v;
 			break;
 		}
 		case OPT_WINDOWS:
 			if (!parse_windows(optarg, &o->co))
-				return usage_error("--windows needs ascending durations like "
-						   "5m,20m,1h,24h (at most %d), not '%s'",
-						   CLIENTS_MAX_WINDOWS, optarg);
+				return cmd_usage_error("traffic",
+						       "--windows needs ascending durations like "
+						       "5m,20m,1h,24h (at most %d), not '%s'",
+						       CLIENTS_MAX_WINDOWS, optarg);
 			break;
 		case OPT_EVERY:
 			if (!parse_duration(optarg, &o->every))
-				return usage_error("--every needs a duration like 60s, not '%s'",
-						   optarg);
+				return cmd_usage_error(
+					"traffic", "--every needs a duration like 60s, not '%s'",
+					optarg);
 			break;
 		case OPT_TOP: {
 			char *end;
 			unsigned long v = strtoul(optarg, &end, 10);
 			if (*end || v > TOP_MAX || optarg[0] == '-')
-				return usage_error("--top needs a number from 0 to %d, not '%s'",
-						   TOP_MAX, optarg);
+				return cmd_usage_error(
+					"traffic", "--top needs a number from 0 to %d, not '%s'",
+					TOP_MAX, optarg);
 			o->top = v;
 			break;
 		}
@@ -222,7 +216,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			unsigned long k = strtoul(optarg, &end, 10);
 			double t;
 			if (!slash || end != slash || k == 0 || !parse_duration(slash + 1, &t))
-				return usage_error(
+				return cmd_usage_error(
+					"traffic",
 					"--abuse needs COUNT/DURATION like 100/60s, not '%s'",
 					optarg);
 			o->co.abuse_count = (unsigned)k;
@@ -231,8 +226,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		}
 		case OPT_TIMEOUT:
 			if (!parse_duration(optarg, &o->timeout))
-				return usage_error("--timeout needs a duration like 5s, not '%s'",
-						   optarg);
+				return cmd_usage_error(
+					"traffic", "--timeout needs a duration like 5s, not '%s'",
+					optarg);
 			break;
 		case OPT_APPROX: o->co.approx = true; break;
 		case OPT_ANON: o->anonymize = true; break;
@@ -248,17 +244,19 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		}
 	}
 	if (optind < argc)
-		return usage_error("unexpected argument '%s' (files are given with -r)",
-				   argv[optind]);
+		return cmd_usage_error("traffic",
+				       "unexpected argument '%s' (files are given with -r)",
+				       argv[optind]);
 	if (!o->iface && o->n_files == 0)
-		return usage_error(
+		return cmd_usage_error(
+			"traffic",
 			"give capture files with -r FILE, or an interface with -i IFACE");
 	if (o->iface && o->n_files)
-		return usage_error("give -r or -i, not both");
+		return cmd_usage_error("traffic", "give -r or -i, not both");
 	if (!o->iface && (o->write || o->user || o->bufsize))
-		return usage_error("-w, -Z and -B are for live captures (-i)");
+		return cmd_usage_error("traffic", "-w, -Z and -B are for live captures (-i)");
 	if (o->json && o->csv)
-		return usage_error("give --json or --csv, not both");
+		return cmd_usage_error("traffic", "give --json or --csv, not both");
 	return 0;
 }
 
