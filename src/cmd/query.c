@@ -682,20 +682,19 @@ static int print_nagios(struct entry *es, size_t n, const struct opts *o)
 			snprintf(part, sizeof part,
 				 "Offset %.10g secs, stratum %u, delay %.6f secs", b->offset,
 				 b->reply.stratum, b->delay);
-			const char *sfx = n > 1 ? "_" : "";
-			const char *who = n > 1 ? e->address : "";
-			int w = snprintf(perf + pl, sizeof perf - pl,
-					 "%s'offset%s%s'=%.9fs;%f;%f; 'stratum%s%s'=%u;%s;%s;0;16 "
-					 "'delay%s%s'=%.9fs;%s;%s;0; ",
-					 pl ? "" : "", sfx, who, b->offset, o->warn_offset,
-					 o->crit_offset, sfx, who, b->reply.stratum, "", "", sfx,
-					 who, b->delay, "", "");
+			int w;
 			if (n == 1) /* exactly check_ntp_time's form */
 				w = snprintf(
 					perf + pl, sizeof perf - pl,
 					"offset=%.6fs;%f;%f; stratum=%u;;;0;16 delay=%.6fs;;;0; ",
 					b->offset, o->warn_offset, o->crit_offset, b->reply.stratum,
 					b->delay);
+			else /* one label per address */
+				w = snprintf(perf + pl, sizeof perf - pl,
+					     "'offset_%s'=%.9fs;%f;%f; 'stratum_%s'=%u;;;0;16 "
+					     "'delay_%s'=%.9fs;;;0; ",
+					     e->address, b->offset, o->warn_offset, o->crit_offset,
+					     e->address, b->reply.stratum, e->address, b->delay);
 			if (w > 0 && (size_t)w < sizeof perf - pl)
 				pl += (size_t)w;
 		} else {

@@ -844,8 +844,7 @@ int cmd_status(int argc, char **argv)
 	}
 	if (!st) {
 		if (o.out == OUT_NAGIOS) {
-			printf("NTP %s: %s\n", last == -ETIMEDOUT ? "CRITICAL" : "CRITICAL",
-			       firsterr);
+			printf("NTP %s: %s\n", "CRITICAL", firsterr);
 			status = 2;
 		} else {
 			fprintf(stderr, "sundial status: %s\n", firsterr[0] ? firsterr : err);

@@ -769,7 +769,7 @@ static void progress(struct run *r, capture *cap, bool final)
 	double now = clock_mono_sec();
 	if (!final && now - r->last_progress < 0.5)
 		return;
-	static double start, last_packets;
+	static double start;
 	if (start == 0)
 		start = now;
 	double frac = capture_progress(cap);
@@ -782,8 +782,6 @@ static void progress(struct run *r, capture *cap, bool final)
 	if (final)
 		fprintf(stderr, "\n");
 	r->last_progress = now;
-	last_packets = (double)r->packets;
-	(void)last_packets;
 }
 
 static int drop_privileges(const char *user)

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "common/mem.h"
 #include "net/chrony_client.h"
 #include "wire/chrony.h"
@@ -285,6 +286,8 @@ static void read_clients(chrc *c, dmn_status *st, unsigned long limit)
 	uint16_t status;
 	uint32_t index = 0;
 	str_copy(st->clients_from, "chronyd client log", sizeof st->clients_from);
+	struct timespec now;
+	clock_realtime(&now);
 	for (unsigned long walked = 0; walked < MAX_CLIENTS_WALK;) {
 		uint8_t req[64];
 		size_t ql = chr_req_client_accesses(req, sizeof req, index,
@@ -311,11 +314,8 @@ static void read_clients(chrc *c, dmn_status *st, unsigned long limit)
 			chr_addr_format(&x->ip, d->address, sizeof d->address);
 			d->count = x->ntp_hits;
 			d->drops = x->ntp_drops;
-			if (x->last_ntp_hit_ago != 0xffffffffu) {
-				struct timespec now;
-				clock_gettime(CLOCK_REALTIME, &now);
+			if (x->last_ntp_hit_ago != 0xffffffffu)
 				d->last = (double)now.tv_sec - x->last_ntp_hit_ago;
-			}
 		}
 		if (ca.next_index <= index || ca.next_index >= ca.n_indices)
 			break;

@@ -307,7 +307,6 @@ static void read_assoc(m6c *c, dmn_status *st, const struct m6_assoc *a, double 
 		return;
 	}
 	int hmode = -1;
-	bool has_hostname = false;
 	struct m6_iter it;
 	struct m6_var_view v;
 	m6_iter_init(&it, (const char *)data, len);
@@ -318,7 +317,6 @@ static void read_assoc(m6c *c, dmn_status *st, const struct m6_assoc *a, double 
 			m6_value_string(&v, src->address, sizeof src->address);
 		else if (m6_var_is(&v, "srchost") || m6_var_is(&v, "hostname")) {
 			m6_value_string(&v, src->name, sizeof src->name);
-			has_hostname = true;
 		} else if (m6_var_is(&v, "stratum"))
 			src->stratum = integer(&v, -1);
 		else if (m6_var_is(&v, "refid"))
@@ -350,7 +348,6 @@ static void read_assoc(m6c *c, dmn_status *st, const struct m6_assoc *a, double 
 	src->reach_pct = dmn_reach_pct(src->reach);
 	src->refclock = strncmp(src->address, "127.127.", 8) == 0;
 	str_copy(src->mode, src->refclock ? "refclock" : hmode_name(hmode), sizeof src->mode);
-	(void)has_hostname;
 	if (src->refclock)
 		read_clock(c, st, src);
 }
