@@ -114,7 +114,12 @@ struct clients {
 	bool approx;
 	unsigned abuse_count;
 	double ab_width; /* abuse_period / AB_N */
+	/* The hash seed, read by the *_key_make() of another thread for every
+	 * packet: alone in its cache line, so that the writes to the fields
+	 * around it do not take the line away from that thread each time. */
+	char pad0[64];
 	uint64_t seed;
+	char pad1[64];
 
 	bool started;
 	double t0, now;	 /* first packet; the monotone clock */
@@ -140,17 +145,10 @@ struct clients {
 
 /* ---- hashing ---- */
 
-static inline uint64_t fold_mul(uint64_t a, uint64_t b)
+/* The table index of a hash (keyed with the random seed already). */
+static inline size_t slot_of(uint64_t h, size_t cap)
 {
-	__uint128_t r = (__uint128_t)a * b;
-	return (uint64_t)r ^ (uint64_t)(r >> 64);
-}
-
-/* hll_hash() is fixed; a table facing addresses from the network mixes in a
- * random seed so that nobody can aim many keys at one slot. */
-static inline uint32_t seeded(uint64_t seed, uint64_t h)
-{
-	return (uint32_t)fold_mul(h ^ seed, 0x9e3779b97f4a7c15ULL);
+	return (size_t)(h ^ h >> 32) & (cap - 1);
 }
 
 static uint64_t random_seed(void)
@@ -161,24 +159,27 @@ static uint64_t random_seed(void)
 	return s;
 }
 
-static inline uint64_t addr_hash(const uint8_t key[16])
+/* The first 8 octets of an address as a big-endian number. */
+static inline uint64_t be64(uint64_t w)
 {
-	return hll_hash(key, 16);
-}
-
-static inline uint64_t prefix_key(size_t fam, const uint8_t key[16])
-{
-	if (fam == 0)
-		return (uint64_t)key[0] << 16 | (uint64_t)key[1] << 8 | key[2];
-	uint64_t k = 0;
+	uint8_t b[8];
+	memcpy(b, &w, 8);
+	uint64_t v = 0;
 	for (size_t i = 0; i < 8; i++)
-		k = k << 8 | key[i];
-	return k;
+		v = v << 8 | b[i];
+	return v;
 }
 
-static inline uint64_t prefix_hash(uint64_t key)
+static inline uint64_t addr_hash(const clients *c, const uint8_t addr[16])
 {
-	return hll_hash(&key, sizeof key);
+	uint64_t w[2];
+	memcpy(w, addr, 16);
+	return hll_hash_words(c->seed, w, 2);
+}
+
+static inline uint64_t prefix_hash(const clients *c, uint64_t key)
+{
+	return hll_hash_words(c->seed, &key, 1);
 }
 
 static inline size_t mod_index(int64_t v, size_t n)
@@ -351,7 +352,7 @@ static void pt_rebuild(clients *c, struct ptable *pt)
 		const struct pentry *e = &pt->e[i];
 		if (e->sec == PE_EMPTY || e->sec <= oldest)
 			continue;
-		size_t j = seeded(c->seed, prefix_hash(e->key)) & (n.cap - 1);
+		size_t j = slot_of(prefix_hash(c, e->key), n.cap);
 		while (n.e[j].sec != PE_EMPTY)
 			j = (j + 1) & (n.cap - 1);
 		n.e[j] = *e;
@@ -364,14 +365,14 @@ static void pt_rebuild(clients *c, struct ptable *pt)
 static struct pentry *pt_get(clients *c, struct ptable *pt, uint64_t key, uint64_t hash)
 {
 	size_t mask = pt->cap - 1;
-	size_t i = seeded(c->seed, hash) & mask;
+	size_t i = slot_of(hash, mask + 1);
 	for (; pt->e[i].sec != PE_EMPTY; i = (i + 1) & mask)
 		if (pt->e[i].key == key)
 			return &pt->e[i];
 	if ((pt->live + 1) * 10 > pt->cap * 7) {
 		pt_rebuild(c, pt);
 		mask = pt->cap - 1;
-		for (i = seeded(c->seed, hash) & mask; pt->e[i].sec != PE_EMPTY; i = (i + 1) & mask)
+		for (i = slot_of(hash, mask + 1); pt->e[i].sec != PE_EMPTY; i = (i + 1) & mask)
 			;
 	}
 	pt->e[i].key = key;
@@ -493,7 +494,7 @@ static void table_grow(clients *c)
 		const struct client *r = &c->tab[i];
 		if (!r->ver)
 			continue;
-		size_t j = seeded(c->seed, addr_hash(r->addr)) & (cap - 1);
+		size_t j = slot_of(addr_hash(c, r->addr), cap);
 		while (t[j].ver)
 			j = (j + 1) & (cap - 1);
 		t[j] = *r;
@@ -509,14 +510,14 @@ static struct client *client_get(clients *c, int ver, const uint8_t key[16], uin
 				 double now)
 {
 	size_t mask = c->cap - 1;
-	size_t i = seeded(c->seed, hash) & mask;
+	size_t i = slot_of(hash, mask + 1);
 	for (; c->tab[i].ver; i = (i + 1) & mask)
 		if (memcmp(c->tab[i].addr, key, 16) == 0 && c->tab[i].ver == ver)
 			return &c->tab[i];
 	if ((c->n_rec + 1) * 4 > c->cap * 3) {
 		table_grow(c);
 		mask = c->cap - 1;
-		for (i = seeded(c->seed, hash) & mask; c->tab[i].ver; i = (i + 1) & mask)
+		for (i = slot_of(hash, mask + 1); c->tab[i].ver; i = (i + 1) & mask)
 			;
 	}
 	struct client *r = &c->tab[i];
@@ -584,24 +585,51 @@ static void approx_add(clients *c, size_t fam, uint64_t ha, uint64_t hp)
 	}
 }
 
-void clients_request(clients *c, double t, int ip_version, const uint8_t addr[16],
-		     unsigned ntp_version, unsigned ntp_mode)
+void clients_key_make(const clients *c, int ip_version, const uint8_t addr[16],
+		      struct clients_key *k)
 {
-	if (ip_version != 4 && ip_version != 6)
+	if (ip_version != 4 && ip_version != 6) {
+		memset(k, 0, sizeof *k);
 		return;
-	size_t fam = ip_version == 6;
-	uint8_t key[16] = { 0 };
-	memcpy(key, addr, fam ? 16 : 4);
-	/* Start fetching the client's record and its prefix's entry (likely
-	 * cache misses, both) before the rest of the work. */
-	uint64_t ha = addr_hash(key);
-	__builtin_prefetch(&c->tab[seeded(c->seed, ha) & (c->cap - 1)], 1);
-	uint64_t pk = prefix_key(fam, key);
-	uint64_t hp = prefix_hash(pk);
-	struct ptable *pt = &c->pt[fam];
-	if (!c->approx)
-		__builtin_prefetch(&pt->e[seeded(c->seed, hp) & (pt->cap - 1)], 1);
+	}
+	/* Whole words, loaded as the decoder stored them (4 octets for IPv4):
+	 * a wider load over narrower stores just made would stall. */
+	uint64_t w[2];
+	if (ip_version == 6) {
+		memcpy(w, addr, 16);
+	} else {
+		uint32_t x;
+		memcpy(&x, addr, 4);
+		w[0] = x;
+		w[1] = 0;
+	}
+	memcpy(k->addr, w, 16);
+	k->ver = (uint8_t)ip_version;
+	memset(k->pad, 0, sizeof k->pad);
+	k->hash = hll_hash_words(c->seed, w, 2);
+	uint64_t pfx = ip_version == 6 ? be64(w[0]) : (uint64_t)(be64(w[0]) >> 40);
+	k->prefix = pfx;
+	k->phash = prefix_hash(c, pfx);
+}
 
+/* The client's record and its prefix's entry are likely cache misses, both. */
+void clients_prefetch(const clients *c, const struct clients_key *k)
+{
+	if (!k->ver)
+		return;
+	__builtin_prefetch(&c->tab[slot_of(k->hash, c->cap)], 1);
+	if (!c->approx) {
+		const struct ptable *pt = &c->pt[k->ver == 6];
+		__builtin_prefetch(&pt->e[slot_of(k->phash, pt->cap)], 1);
+	}
+}
+
+void clients_request(clients *c, double t, const struct clients_key *k, unsigned ntp_version,
+		     unsigned ntp_mode)
+{
+	if (k->ver != 4 && k->ver != 6)
+		return;
+	size_t fam = k->ver == 6;
 	t = clean_time(c, t);
 	struct sec *s = sec_at(c, t);
 	if (s)
@@ -612,24 +640,21 @@ void clients_request(clients *c, double t, int ip_version, const uint8_t addr[16
 	c->mode[ntp_mode & 7]++;
 
 	double now = c->now;
-	struct client *r = client_get(c, ip_version, key, ha, now);
+	struct client *r = client_get(c, k->ver, k->addr, k->hash, now);
 	int64_t old = r->requests ? ifloor(r->last) : PE_NEW;
 	client_count(c, r, now);
 	if (c->approx) {
-		approx_add(c, fam, ha, hp);
+		approx_add(c, fam, k->hash, k->phash);
 		return;
 	}
 	tally_touch(c, K_V4 + fam, old);
-	struct pentry *p = pt_get(c, pt, pk, hp);
+	struct pentry *p = pt_get(c, &c->pt[fam], k->prefix, k->phash);
 	tally_touch(c, K_NET24 + fam, p->sec);
 	p->sec = c->cur_sec;
 }
 
-void clients_response(clients *c, double t, int ip_version, const uint8_t addr[16], bool kod,
-		      bool rate)
+void clients_response(clients *c, double t, bool kod, bool rate)
 {
-	(void)ip_version;
-	(void)addr;
 	t = clean_time(c, t);
 	struct sec *s = sec_at(c, t);
 	if (s)

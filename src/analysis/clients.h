@@ -30,15 +30,31 @@ struct clients_opts {
 clients *clients_new(const struct clients_opts *o);
 void clients_free(clients *c); /* accepts NULL */
 
-/* A request (mode 3, or 1 for symmetric) from addr at capture time t.
- * ip_version 4 (addr's first 4 octets) or 6.  Times must not go backwards
- * by more than a few seconds (merged captures are in order). */
-void clients_request(clients *c, double t, int ip_version, const uint8_t addr[16],
-		     unsigned ntp_version, unsigned ntp_mode);
+/* A client address with its hashes, made ahead of time: clients_key_make()
+ * only reads c's hash seed, fixed at clients_new(), so another thread may
+ * call it while c is in use, and clients_prefetch() lets the client's record
+ * be fetched while earlier packets are handled.  ip_version 4 (addr's first
+ * 4 octets) or 6; any other gives a key that clients_request() ignores. */
+struct clients_key {	  /* no padding: keys compare with memcmp() */
+	uint8_t addr[16]; /* IPv4: the first 4 octets, the rest zero */
+	uint64_t hash;	  /* of the address */
+	uint64_t prefix;  /* the /24 or /64 */
+	uint64_t phash;	  /* of the prefix */
+	uint8_t ver;	  /* 4, 6, or 0 */
+	uint8_t pad[7];
+};
+void clients_key_make(const clients *c, int ip_version, const uint8_t addr[16],
+		      struct clients_key *k);
+void clients_prefetch(const clients *c, const struct clients_key *k);
 
-/* A response sent to addr; kod: a kiss-o'-death; rate: its code is RATE. */
-void clients_response(clients *c, double t, int ip_version, const uint8_t addr[16], bool kod,
-		      bool rate);
+/* A request (mode 3, or 1 for symmetric) from k's address at capture time t
+ * (seconds since the epoch).  Times must not go backwards by more than a few
+ * seconds (merged captures are in order). */
+void clients_request(clients *c, double t, const struct clients_key *k, unsigned ntp_version,
+		     unsigned ntp_mode);
+
+/* A response; kod: a kiss-o'-death; rate: its code is RATE. */
+void clients_response(clients *c, double t, bool kod, bool rate);
 
 /* Counts over the window ending at now (a time before the last packet reads
  * as the last packet's).  Exact mode: clients seen in the last `window` whole

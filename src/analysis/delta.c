@@ -20,11 +20,14 @@
  * At most MAX_PENDING requests are kept (a flood of spoofed requests cannot
  * take all memory); beyond that the oldest is expired early.
  *
- * Percentiles are exact: every wire delta (and T3 - T2) is kept once, 8
- * bytes per pair, in the current interval's array; delta_interval_take()
+ * Times are integer nanoseconds, so a wire delta is the exact difference of
+ * the two capture times.  Percentiles are exact: every wire delta (and T3 -
+ * T2, rounded to the nanosecond) is kept once, 8 bytes per pair, in the
+ * current interval's array; delta_interval_take()
  * moves the interval's values to the array of closed intervals.  A query
  * sorts what was added since the last one (radix sort, then a merge into the
- * sorted part) and takes the nearest rank over both arrays.  That is fine up
+ * sorted part; deltas below 2^44 ns need four passes of 11 bits) and takes
+ * the nearest rank over both arrays.  That is fine up
  * to tens of millions of pairs; past QS_EXACT_MAX (16.7 million) values an
  * array turns into a log-linear histogram of nanoseconds (HDR-style: 1024
  * sub-buckets per power of two, 295 KiB) whose percentiles are within 0.05%
@@ -41,7 +44,6 @@
 #include "common/mem.h"
 
 #define MAX_PENDING ((size_t)1 << 22)
-#define MAX_TIME 1e12
 #ifndef QS_EXACT_MAX /* smaller in a test build */
 #define QS_EXACT_MAX ((size_t)1 << 24)
 #endif
@@ -54,10 +56,10 @@ enum { ST_DEAD, ST_PENDING, ST_ANSWERED };
 
 struct dent { /* 64 bytes: one cache line */
 	uint64_t xmt;
-	double t;
+	int64_t t; /* capture time, ns */
 	uint8_t client[16], server[16];
 	uint16_t cport, sport;
-	uint32_t h; /* key_hash(), kept for unindexing and rebuilding */
+	uint32_t h; /* the key's hash, kept for unindexing and rebuilding */
 	uint8_t ver;
 	uint8_t state;
 };
@@ -68,13 +70,14 @@ struct slot {
 	uint32_t h;
 };
 
-/* Values for percentiles: exact array, or the histogram past QS_EXACT_MAX. */
+/* Values for percentiles, in nanoseconds: exact array, or the histogram
+ * past QS_EXACT_MAX. */
 struct qstore {
-	double *v;
+	int64_t *v;
 	size_t n, cap, sorted; /* v[0 .. sorted) is in order */
 	uint64_t *hdr;
 	uint64_t hdr_n;
-	double min, max;
+	int64_t min, max;
 };
 
 struct scope {
@@ -83,12 +86,17 @@ struct scope {
 };
 
 struct delta {
-	double timeout;
+	int64_t timeout; /* ns */
 	void (*fn)(void *arg, const struct delta_pair *p);
 	void *arg;
+	/* The hash seed, read by the *_key_make() of another thread for every
+	 * packet: alone in its cache line, so that the writes to the fields
+	 * around it do not take the line away from that thread each time. */
+	char pad0[64];
 	uint64_t seed;
+	char pad1[64];
 	bool started;
-	double now; /* latest capture time seen */
+	int64_t now; /* latest capture time seen */
 
 	struct dent *ring; /* cap entries; sequence number s lives at s & (cap - 1) */
 	size_t cap;
@@ -106,8 +114,8 @@ struct delta {
 static void qs_init(struct qstore *q)
 {
 	memset(q, 0, sizeof *q);
-	q->min = INFINITY;
-	q->max = -INFINITY;
+	q->min = INT64_MAX;
+	q->max = INT64_MIN;
 }
 
 static void qs_free(struct qstore *q)
@@ -116,12 +124,11 @@ static void qs_free(struct qstore *q)
 	free(q->hdr);
 }
 
-static size_t hdr_index(double x)
+static size_t hdr_index(int64_t ns)
 {
-	if (!(x > 0))
+	if (ns <= 0)
 		return 0;
-	double ns = x * 1e9;
-	if (ns >= ldexp(1.0, HDR_EXP))
+	if (ns >= (int64_t)1 << HDR_EXP)
 		return HDR_N - 1;
 	uint64_t v = (uint64_t)ns;
 	if (v < HDR_LINEAR)
@@ -130,14 +137,15 @@ static size_t hdr_index(double x)
 	return HDR_LINEAR + (size_t)(e - 11) * HDR_SUB + (size_t)((v >> (e - 10)) & (HDR_SUB - 1));
 }
 
-/* The middle of bucket i, in seconds. */
-static double hdr_value(size_t i)
+/* The middle of bucket i, in nanoseconds (the value itself below
+ * HDR_LINEAR). */
+static int64_t hdr_value(size_t i)
 {
 	if (i < HDR_LINEAR)
-		return ((double)i + 0.5) * 1e-9;
+		return (int64_t)i;
 	int e = 11 + (int)((i - HDR_LINEAR) / HDR_SUB);
-	double sub = (double)((i - HDR_LINEAR) % HDR_SUB);
-	return ldexp(HDR_SUB + sub + 0.5, e - 10) * 1e-9;
+	int64_t sub = (int64_t)((i - HDR_LINEAR) % HDR_SUB);
+	return ((HDR_SUB + sub) << (e - 10)) + ((int64_t)1 << (e - 11));
 }
 
 /* Adds the values of q (array or histogram) to histogram h. */
@@ -166,7 +174,7 @@ static void qs_to_hdr(struct qstore *q)
 	q->n = q->cap = q->sorted = 0;
 }
 
-static void qs_add(struct qstore *q, double x)
+static void qs_add(struct qstore *q, int64_t x)
 {
 	if (x < q->min)
 		q->min = x;
@@ -188,67 +196,70 @@ static void qs_add(struct qstore *q, double x)
 	q->v[q->n++] = x;
 }
 
-static int cmp_double(const void *a, const void *b)
+static int cmp_i64(const void *a, const void *b)
 {
-	double x = *(const double *)a, y = *(const double *)b;
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
 	return (x > y) - (x < y);
 }
 
-/* Doubles as unsigned integers in the same order (no NaN here). */
-static inline uint64_t order_key(double x)
-{
-	uint64_t u;
-	memcpy(&u, &x, sizeof u);
-	return u >> 63 ? ~u : u | 1ULL << 63;
-}
-
-static inline double from_order_key(uint64_t k)
-{
-	uint64_t u = k >> 63 ? k & ~(1ULL << 63) : ~k;
-	double x;
-	memcpy(&x, &u, sizeof x);
-	return x;
-}
-
 #define RADIX_BITS 11
-#define RADIX_PASSES 6 /* 66 bits */
 
-/* LSD radix sort, 11 bits a pass; passes in which every key has the same
- * digit (the high bits of similar deltas) are skipped. */
-static void sort_doubles(double *v, size_t n)
+/* LSD radix sort of keys relative to the smallest value, 11 bits a pass,
+ * as many passes as the spread (max - min) has digits: deltas within a few
+ * seconds of each other take three passes, and spreads below 2^32 are sorted
+ * as 32-bit keys, half the memory traffic. */
+#define RADIX_MASK ((1u << RADIX_BITS) - 1)
+
+#define RADIX_SORT(T, v, n, lo, passes)                                                            \
+	do {                                                                                       \
+		T *a_ = mem_alloc((n) * sizeof(T)), *b_ = mem_alloc((n) * sizeof(T));              \
+		size_t(*cnt_)[1 << RADIX_BITS] = mem_calloc((passes), sizeof *cnt_);               \
+		for (size_t i_ = 0; i_ < (n); i_++) {                                              \
+			a_[i_] = (T)((uint64_t)(v)[i_] - (uint64_t)(lo));                          \
+			for (unsigned p_ = 0; p_ < (passes); p_++)                                 \
+				cnt_[p_][(a_[i_] >> (p_ * RADIX_BITS)) & RADIX_MASK]++;            \
+		}                                                                                  \
+		for (unsigned p_ = 0; p_ < (passes); p_++) {                                       \
+			unsigned sh_ = p_ * RADIX_BITS;                                            \
+			size_t sum_ = 0;                                                           \
+			for (size_t d_ = 0; d_ <= RADIX_MASK; d_++) {                              \
+				size_t c_ = cnt_[p_][d_];                                          \
+				cnt_[p_][d_] = sum_;                                               \
+				sum_ += c_;                                                        \
+			}                                                                          \
+			for (size_t i_ = 0; i_ < (n); i_++)                                        \
+				b_[cnt_[p_][(a_[i_] >> sh_) & RADIX_MASK]++] = a_[i_];             \
+			T *t_ = a_;                                                                \
+			a_ = b_;                                                                   \
+			b_ = t_;                                                                   \
+		}                                                                                  \
+		for (size_t i_ = 0; i_ < (n); i_++)                                                \
+			(v)[i_] = (int64_t)((uint64_t)a_[i_] + (uint64_t)(lo));                    \
+		free(a_);                                                                          \
+		free(b_);                                                                          \
+		free(cnt_);                                                                        \
+	} while (0)
+
+static void sort_i64(int64_t *v, size_t n)
 {
 	if (n < 512) {
-		qsort(v, n, sizeof v[0], cmp_double);
+		qsort(v, n, sizeof v[0], cmp_i64);
 		return;
 	}
-	uint64_t *a = mem_alloc(n * sizeof a[0]), *b = mem_alloc(n * sizeof b[0]);
-	size_t(*cnt)[1 << RADIX_BITS] = mem_calloc(RADIX_PASSES, sizeof *cnt);
-	for (size_t i = 0; i < n; i++) {
-		a[i] = order_key(v[i]);
-		for (unsigned p = 0; p < RADIX_PASSES; p++)
-			cnt[p][(a[i] >> (p * RADIX_BITS)) & ((1u << RADIX_BITS) - 1)]++;
+	int64_t lo = v[0], hi = v[0];
+	for (size_t i = 1; i < n; i++) {
+		lo = v[i] < lo ? v[i] : lo;
+		hi = v[i] > hi ? v[i] : hi;
 	}
-	for (unsigned p = 0; p < RADIX_PASSES; p++) {
-		unsigned shift = p * RADIX_BITS;
-		if (cnt[p][(a[0] >> shift) & ((1u << RADIX_BITS) - 1)] == n)
-			continue;
-		size_t sum = 0;
-		for (size_t d = 0; d < (1u << RADIX_BITS); d++) {
-			size_t c = cnt[p][d];
-			cnt[p][d] = sum;
-			sum += c;
-		}
-		for (size_t i = 0; i < n; i++)
-			b[cnt[p][(a[i] >> shift) & ((1u << RADIX_BITS) - 1)]++] = a[i];
-		uint64_t *t = a;
-		a = b;
-		b = t;
-	}
-	for (size_t i = 0; i < n; i++)
-		v[i] = from_order_key(a[i]);
-	free(a);
-	free(b);
-	free(cnt);
+	uint64_t spread = (uint64_t)hi - (uint64_t)lo;
+	if (spread == 0)
+		return;
+	unsigned bits = 64 - (unsigned)__builtin_clzll(spread);
+	unsigned passes = (bits + RADIX_BITS - 1) / RADIX_BITS;
+	if (bits <= 32)
+		RADIX_SORT(uint32_t, v, n, lo, passes);
+	else
+		RADIX_SORT(uint64_t, v, n, lo, passes);
 }
 
 /* Sorts what was added since the last sort, then merges it in from the back. */
@@ -257,9 +268,9 @@ static void qs_sort(struct qstore *q)
 	if (q->hdr || q->sorted == q->n)
 		return;
 	size_t a = q->sorted, b = q->n - a;
-	sort_doubles(q->v + a, b);
+	sort_i64(q->v + a, b);
 	if (a > 0 && q->v[a - 1] > q->v[a]) {
-		double *tmp = mem_alloc(b * sizeof tmp[0]);
+		int64_t *tmp = mem_alloc(b * sizeof tmp[0]);
 		memcpy(tmp, q->v + a, b * sizeof tmp[0]);
 		size_t i = a, j = b, k = q->n;
 		while (j > 0) {
@@ -278,8 +289,8 @@ static uint64_t qs_count(const struct qstore *q)
 	return q->hdr ? q->hdr_n : q->n;
 }
 
-/* The k-th smallest (1-based) of two sorted arrays. */
-static double kth_of_two(const double *a, size_t na, const double *b, size_t nb, size_t k)
+/* The k-th smallest (1-based) of two sorted arrays, k >= 1. */
+static int64_t kth_of_two(const int64_t *a, size_t na, const int64_t *b, size_t nb, size_t k)
 {
 	size_t lo = k > nb ? k - nb : 0, hi = k < na ? k : na;
 	while (lo < hi) { /* the fewest taken from a such that a[i] >= b[k - i - 1] */
@@ -290,12 +301,13 @@ static double kth_of_two(const double *a, size_t na, const double *b, size_t nb,
 			hi = i;
 	}
 	size_t i = lo, j = k - lo;
-	double x = i > 0 ? a[i - 1] : -INFINITY, y = j > 0 ? b[j - 1] : -INFINITY;
+	int64_t x = i > 0 ? a[i - 1] : INT64_MIN, y = j > 0 ? b[j - 1] : INT64_MIN;
 	return x > y ? x : y;
 }
 
 /* Nearest rank over the values of a and b together: the smallest value with
- * at least a fraction p of them at or below it.  NAN when there are none. */
+ * at least a fraction p of them at or below it, in seconds.  NAN when there
+ * are none. */
 static double qs_quantile2(struct qstore *a, struct qstore *b, double p)
 {
 	uint64_t n = qs_count(a) + qs_count(b);
@@ -306,13 +318,13 @@ static double qs_quantile2(struct qstore *a, struct qstore *b, double p)
 	if (!a->hdr && !b->hdr) {
 		qs_sort(a);
 		qs_sort(b);
-		return kth_of_two(a->v, a->n, b->v, b->n, (size_t)rank);
+		return (double)kth_of_two(a->v, a->n, b->v, b->n, (size_t)rank) / 1e9;
 	}
 	uint64_t *h = mem_calloc(HDR_N, sizeof h[0]);
 	hdr_add_all(h, a);
 	hdr_add_all(h, b);
-	double lo = a->min < b->min ? a->min : b->min, hi = a->max > b->max ? a->max : b->max;
-	double v = hi;
+	int64_t lo = a->min < b->min ? a->min : b->min, hi = a->max > b->max ? a->max : b->max;
+	int64_t v = hi;
 	uint64_t cum = 0;
 	for (size_t i = 0; i < HDR_N; i++) {
 		cum += h[i];
@@ -322,7 +334,7 @@ static double qs_quantile2(struct qstore *a, struct qstore *b, double p)
 		}
 	}
 	free(h);
-	return v < lo ? lo : v > hi ? hi : v;
+	return (double)(v < lo ? lo : v > hi ? hi : v) / 1e9;
 }
 
 /* Empties the store; a large array is given back. */
@@ -334,7 +346,7 @@ static void qs_reset(struct qstore *q)
 		q->v = NULL;
 		q->cap = 0;
 	}
-	double *v = q->v;
+	int64_t *v = q->v;
 	size_t cap = q->cap;
 	qs_init(q);
 	q->v = v;
@@ -374,32 +386,47 @@ static size_t qs_bytes(const struct qstore *q)
 
 /* ---- the table ---- */
 
-static inline uint64_t fold_mul(uint64_t a, uint64_t b)
+/* An address as two words: 4 octets for IPv4 (the rest zero), else 16.
+ * Loads of exactly what the decoder stored, which the CPU forwards from its
+ * store buffer; a 16-octet load over a 4-octet store would stall. */
+static inline void addr_words(bool v6, const uint8_t *a, uint64_t w[2])
 {
-	__uint128_t r = (__uint128_t)a * b;
-	return (uint64_t)r ^ (uint64_t)(r >> 64);
+	if (v6) {
+		memcpy(w, a, 16);
+	} else {
+		uint32_t x;
+		memcpy(&x, a, 4);
+		w[0] = x; /* little- or big-endian alike: the octets, then zeros */
+		w[1] = 0;
+	}
 }
 
-static uint32_t key_hash(const delta *d, const struct dent *e)
+void delta_key_make(const delta *d, const struct delta_flow *f, uint64_t ts, struct delta_key *k)
 {
-	/* xmt, ports, version, then the addresses (4 octets each for IPv4). */
-	uint8_t k[45];
-	size_t alen = e->ver == 6 ? 16 : 4;
-	memcpy(k, &e->xmt, 8);
-	memcpy(k + 8, &e->cport, 2);
-	memcpy(k + 10, &e->sport, 2);
-	k[12] = e->ver;
-	memcpy(k + 13, e->client, alen);
-	memcpy(k + 13 + alen, e->server, alen);
-	/* hll_hash() is fixed; the seed keeps crafted flows from piling up. */
-	return (uint32_t)fold_mul(hll_hash(k, 13 + 2 * alen) ^ d->seed, 0x9e3779b97f4a7c15ULL);
+	bool v6 = f->ip_version == 6;
+	uint64_t w[6];
+	w[0] = ts;
+	w[1] = (uint64_t)f->cport << 32 | (uint64_t)f->sport << 16 | (v6 ? 6 : 4);
+	addr_words(v6, f->client, &w[2]);
+	addr_words(v6, f->server, &w[4]);
+	memcpy(k->client, &w[2], 16);
+	memcpy(k->server, &w[4], 16);
+	k->ts = ts;
+	k->cport = f->cport;
+	k->sport = f->sport;
+	k->ver = v6 ? 6 : 4;
+	memset(k->pad, 0, sizeof k->pad);
+	/* ts, ports and version, then the addresses, hashed with the table's
+	 * random seed. */
+	uint64_t h = hll_hash_words(d->seed, w, 6);
+	k->hash = (uint32_t)(h ^ h >> 32);
 }
 
-static bool same_key(const struct dent *a, const struct dent *b)
+static inline bool same_key(const struct dent *e, const struct delta_key *k)
 {
-	return a->xmt == b->xmt && a->cport == b->cport && a->sport == b->sport &&
-	       a->ver == b->ver && memcmp(a->client, b->client, 16) == 0 &&
-	       memcmp(a->server, b->server, 16) == 0;
+	return e->xmt == k->ts && e->cport == k->cport && e->sport == k->sport &&
+	       e->ver == k->ver && memcmp(e->client, k->client, 16) == 0 &&
+	       memcmp(e->server, k->server, 16) == 0;
 }
 
 static void slot_put(struct slot *s, size_t mask, uint32_t h, uint32_t idx)
@@ -431,13 +458,20 @@ static void slot_delete(struct slot *s, size_t mask, size_t i)
 }
 
 /* The slot of the live entry matching k, or SIZE_MAX. */
-static size_t find(const delta *d, const struct dent *k, uint32_t h)
+static size_t find(const delta *d, const struct delta_key *k)
 {
 	size_t mask = d->slot_cap - 1;
+	uint32_t h = k->hash;
 	for (size_t i = h & mask; d->slot[i].idx1; i = (i + 1) & mask)
 		if (d->slot[i].h == h && same_key(&d->ring[d->slot[i].idx1 - 1], k))
 			return i;
 	return SIZE_MAX;
+}
+
+void delta_prefetch(const delta *d, const struct delta_key *k)
+{
+	const struct slot *s = &d->slot[k->hash & (d->slot_cap - 1)];
+	__builtin_prefetch(s, 1);
 }
 
 /* Takes entry pos (a ring position) out of the table. */
@@ -477,7 +511,7 @@ delta *delta_new(double timeout)
 	if (!(timeout > 0 && timeout <= 1e6))
 		return NULL;
 	delta *d = mem_calloc(1, sizeof *d);
-	d->timeout = timeout;
+	d->timeout = (int64_t)llround(timeout * 1e9);
 	uint64_t s = 0;
 	if (getrandom(&s, sizeof s, GRND_NONBLOCK) != (ssize_t)sizeof s)
 		s = (uint64_t)(uintptr_t)d * 0xd6e8feb86659fd93ULL;
@@ -516,14 +550,21 @@ void delta_on_pair(delta *d, void (*fn)(void *arg, const struct delta_pair *p), 
 
 #define BOTH(d, field) ((d)->total.field++, (d)->iv.field++)
 
-static double clean_time(delta *d, double t)
+/* A 32.32 fixed-point difference in nanoseconds, rounded half away from
+ * zero.  |x| < 2^63 units is 2^31 s: x * 10^9 needs 128 bits. */
+static int64_t server_ns(int64_t x)
 {
-	if (!(t >= -MAX_TIME && t <= MAX_TIME))
-		return d->started ? d->now : 0.0;
+	__int128 v = (__int128)x * 1000000000;
+	__int128 half = (__int128)1 << 31;
+	v = v >= 0 ? (v + half) >> 32 : -((-v + half) >> 32);
+	return (int64_t)v;
+}
+
+static void clean_time(delta *d, int64_t t)
+{
 	if (!d->started || t > d->now)
 		d->now = t;
 	d->started = true;
-	return t;
 }
 
 /* Pops the head entry: a pending one counts as unanswered. */
@@ -539,45 +580,35 @@ static void pop_head(delta *d)
 	d->head++;
 }
 
-static void expire_until(delta *d, double now)
+/* now - t > timeout without overflow: times come from captures, whose
+ * nanoseconds since the epoch span at most 2^63 in all. */
+static inline bool older(int64_t t, int64_t now, int64_t timeout)
+{
+	return t < now && (uint64_t)now - (uint64_t)t > (uint64_t)timeout;
+}
+
+static void expire_until(delta *d, int64_t now)
 {
 	while (d->head != d->tail) {
 		const struct dent *e = &d->ring[d->head & (d->cap - 1)];
-		if (e->state != ST_DEAD && !(now - e->t > d->timeout))
+		if (e->state != ST_DEAD && !older(e->t, now, d->timeout))
 			break;
 		pop_head(d);
 	}
 }
 
-void delta_expire(delta *d, double now)
+void delta_expire(delta *d, int64_t now)
 {
-	if (now >= -MAX_TIME && now <= MAX_TIME && (!d->started || now > d->now)) {
-		d->now = now;
-		d->started = true;
-	}
+	clean_time(d, now);
 	expire_until(d, d->now);
 }
 
-static void fill_key(struct dent *e, const struct delta_flow *f, uint64_t ts)
+void delta_request(delta *d, int64_t t, const struct delta_key *k)
 {
-	memset(e, 0, sizeof *e);
-	e->ver = f->ip_version == 6 ? 6 : 4;
-	memcpy(e->client, f->client, e->ver == 6 ? 16 : 4);
-	memcpy(e->server, f->server, e->ver == 6 ? 16 : 4);
-	e->cport = f->cport;
-	e->sport = f->sport;
-	e->xmt = ts;
-}
-
-void delta_request(delta *d, double t, const struct delta_flow *f, uint64_t xmt)
-{
-	t = clean_time(d, t);
+	clean_time(d, t);
 	expire_until(d, d->now);
 	BOTH(d, requests);
-	struct dent k;
-	fill_key(&k, f, xmt);
-	uint32_t h = key_hash(d, &k);
-	size_t i = find(d, &k, h);
+	size_t i = find(d, k);
 	if (i != SIZE_MAX) {
 		/* Seen before: the newer copy replaces the older one. */
 		BOTH(d, retransmits);
@@ -589,22 +620,26 @@ void delta_request(delta *d, double t, const struct delta_flow *f, uint64_t xmt)
 	if ((uint32_t)(d->tail - d->head) == d->cap)
 		rebuild(d, d->cap * 2);
 	size_t pos = d->tail & (d->cap - 1);
-	k.t = t;
-	k.h = h;
-	k.state = ST_PENDING;
-	d->ring[pos] = k;
+	struct dent *e = &d->ring[pos];
+	e->xmt = k->ts;
+	e->t = t;
+	memcpy(e->client, k->client, 16);
+	memcpy(e->server, k->server, 16);
+	e->cport = k->cport;
+	e->sport = k->sport;
+	e->h = k->hash;
+	e->ver = k->ver;
+	e->state = ST_PENDING;
 	d->tail++;
-	slot_put(d->slot, d->slot_cap - 1, h, (uint32_t)pos);
+	slot_put(d->slot, d->slot_cap - 1, k->hash, (uint32_t)pos);
 }
 
 /* floor(log2(microseconds)); below 2 us in bucket 0, the top one open. */
-static unsigned hist_bucket(double seconds)
+static unsigned hist_bucket(int64_t ns)
 {
-	double us = seconds * 1e6;
-	if (!(us >= 2.0))
+	int64_t us = ns / 1000;
+	if (us < 2)
 		return 0;
-	if (us >= 0x1p40)
-		return DELTA_HIST - 1;
 	unsigned k = 63 - (unsigned)__builtin_clzll((uint64_t)us);
 	return k < DELTA_HIST ? k : DELTA_HIST - 1;
 }
@@ -615,17 +650,15 @@ static void add_pair(struct scope *s, unsigned bucket)
 	s->hist[bucket]++;
 }
 
-void delta_response(delta *d, double t, const struct delta_flow *f, uint64_t org, uint64_t rec,
-		    uint64_t xmt, bool kod)
+void delta_response(delta *d, int64_t t, const struct delta_key *k, uint64_t rec, uint64_t xmt,
+		    bool kod)
 {
-	t = clean_time(d, t);
+	clean_time(d, t);
 	expire_until(d, d->now);
 	BOTH(d, responses);
 	if (kod)
 		BOTH(d, kod);
-	struct dent k;
-	fill_key(&k, f, org);
-	size_t i = find(d, &k, key_hash(d, &k));
+	size_t i = find(d, k);
 	if (i == SIZE_MAX) {
 		BOTH(d, unmatched);
 		return;
@@ -645,17 +678,18 @@ void delta_response(delta *d, double t, const struct delta_flow *f, uint64_t org
 	p.flow.sport = e->sport;
 	p.t_request = e->t;
 	p.t_response = t;
-	p.wire = t - e->t;
+	p.wire = (int64_t)((uint64_t)t - (uint64_t)e->t);
 	/* T3 - T2 in the server's own clock: a 64-bit NTP timestamp difference,
 	 * taken modulo 2^64 so that an era rollover between them is harmless. */
-	p.server = rec && xmt ? (double)(int64_t)(xmt - rec) / 4294967296.0 : NAN;
+	int64_t server = (int64_t)(xmt - rec);
+	p.server = rec && xmt ? (double)server / 4294967296.0 : NAN;
 	p.kod = kod;
 	unsigned bucket = hist_bucket(p.wire);
 	add_pair(&d->total, bucket);
 	add_pair(&d->iv, bucket);
 	qs_add(&d->wire_iv, p.wire);
-	if (!isnan(p.server))
-		qs_add(&d->server_iv, p.server);
+	if (rec && xmt) /* to the nanosecond, rounded half away from zero */
+		qs_add(&d->server_iv, server_ns(server));
 	if (d->fn)
 		d->fn(d->arg, &p);
 }
@@ -678,8 +712,8 @@ static void fill_stats(const struct scope *s, struct qstore *wire0, struct qstor
 	out->kod = s->kod;
 	memcpy(out->hist, s->hist, sizeof out->hist);
 	if (qs_count(wire0) + qs_count(wire)) {
-		out->min = wire0->min < wire->min ? wire0->min : wire->min;
-		out->max = wire0->max > wire->max ? wire0->max : wire->max;
+		out->min = (double)(wire0->min < wire->min ? wire0->min : wire->min) / 1e9;
+		out->max = (double)(wire0->max > wire->max ? wire0->max : wire->max) / 1e9;
 	} else {
 		out->min = out->max = NAN;
 	}

@@ -24,28 +24,47 @@ struct delta_flow {
 
 struct delta_pair {
 	struct delta_flow flow;
-	double t_request, t_response; /* capture times */
-	double wire;		      /* t_response - t_request */
-	double server;		      /* T3 - T2, NAN if either is zero */
+	int64_t t_request, t_response; /* capture times, nanoseconds since the epoch */
+	int64_t wire;		       /* t_response - t_request, nanoseconds (exact) */
+	double server;		       /* T3 - T2 in seconds, NAN if either is zero */
 	bool kod;
 };
 
 /* timeout: a request unanswered this long after it was seen is counted as
- * unanswered and forgotten (bounded memory).  NULL unless 0 < timeout <= 1e6. */
+ * unanswered and forgotten (bounded memory).  NULL unless 0 < timeout <= 1e6
+ * seconds. */
 delta *delta_new(double timeout);
 void delta_free(delta *d); /* accepts NULL */
 
 /* Called for every pair as it is made (optional). */
 void delta_on_pair(delta *d, void (*fn)(void *arg, const struct delta_pair *p), void *arg);
 
-void delta_request(delta *d, double t, const struct delta_flow *f, uint64_t xmt);
-/* f as for the request (client -> server) even though the response travels
- * the other way. */
-void delta_response(delta *d, double t, const struct delta_flow *f, uint64_t org, uint64_t rec,
-		    uint64_t xmt, bool kod);
+/* A flow and a timestamp (the request's transmit, or the response's origin)
+ * with its hash, made ahead of time: delta_key_make() only reads d's
+ * hash seed, fixed at delta_new(), so another thread may call it while d is
+ * in use, and delta_prefetch() lets the table's cache lines be fetched while
+ * earlier packets are handled. */
+struct delta_key { /* no padding: keys compare with memcmp() */
+	uint64_t ts;
+	uint8_t client[16], server[16]; /* IPv4: the first 4 octets, the rest zero */
+	uint32_t hash;
+	uint16_t cport, sport;
+	uint8_t ver; /* 4 or 6 */
+	uint8_t pad[7];
+};
+void delta_key_make(const delta *d, const struct delta_flow *f, uint64_t ts, struct delta_key *k);
+void delta_prefetch(const delta *d, const struct delta_key *k);
+
+/* t: capture time in nanoseconds since the epoch.  Times may step back a
+ * little (merged captures); expiry follows the latest time seen. */
+void delta_request(delta *d, int64_t t, const struct delta_key *k);
+/* k as for the request (client -> server, ts = the response's origin) even
+ * though the response travels the other way. */
+void delta_response(delta *d, int64_t t, const struct delta_key *k, uint64_t rec, uint64_t xmt,
+		    bool kod);
 
 /* Forgets requests older than now - timeout, counting them unanswered. */
-void delta_expire(delta *d, double now);
+void delta_expire(delta *d, int64_t now);
 
 struct delta_stats {
 	uint64_t requests, responses, pairs;
@@ -56,8 +75,9 @@ struct delta_stats {
 	uint64_t duplicates; /* responses to a request already answered */
 	uint64_t unmatched;  /* responses to no request seen */
 	uint64_t kod;
-	/* wire delta, seconds (NAN with no pairs); nearest-rank percentiles, exact
-	 * up to 16.7 million pairs, then within 0.05% (see delta.c) */
+	/* wire delta, seconds (NAN with no pairs); nearest-rank percentiles of
+	 * the exact nanosecond deltas up to 16.7 million pairs, then within 0.05%
+	 * (see delta.c) */
 	double min, p50, p90, p99, p999, max;
 	double server_p50, server_p99;	    /* T3 - T2 */
 	uint64_t hist[DELTA_HIST];	    /* bucket k: 2^k .. 2^(k+1) microseconds */

@@ -15,8 +15,9 @@
  *
  * The hash is in the spirit of wyhash (Wang Yi): 64x64 -> 128-bit multiplies
  * folded with xor, which mixes every input bit into every output bit.  It is
- * fixed (no seed) so that sketches and test results are reproducible; hash
- * tables that face addresses from the network post-mix it with a random seed.
+ * fixed for sketches and tests, so that they are reproducible;
+ * hll_hash_words() is keyed with a random seed, which enters before the first
+ * multiply, for hash tables that face addresses from the network.
  */
 #include "analysis/hll.h"
 
@@ -193,4 +194,15 @@ uint64_t hll_hash(const void *data, size_t n)
 	a = (uint64_t)r;
 	b = (uint64_t)(r >> 64);
 	return fold_mul(a ^ K0 ^ (uint64_t)n, b ^ K3);
+}
+
+uint64_t hll_hash_words(uint64_t key, const uint64_t *w, size_t n)
+{
+	uint64_t h = K0 ^ key ^ fold_mul((uint64_t)n ^ K1, K2);
+	size_t i = 0;
+	for (; i + 2 <= n; i += 2)
+		h = fold_mul(w[i] ^ K1, w[i + 1] ^ h);
+	if (i < n)
+		h = fold_mul(w[i] ^ K1, K3 ^ h);
+	return fold_mul(h ^ K0, (h >> 32 | h << 32) ^ K3);
 }

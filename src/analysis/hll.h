@@ -21,7 +21,14 @@ void hll_merge(hll *dst, const hll *src);
 double hll_error(unsigned p);
 size_t hll_bytes(unsigned p);
 
-/* A 64-bit hash of n bytes (for addresses). */
+/* A 64-bit hash of n bytes (for addresses); the same in every run, so that
+ * sketches and test results are reproducible. */
 uint64_t hll_hash(const void *p, size_t n);
+/* A hash of the same family over n 64-bit words keyed by seed, for hash
+ * tables that face addresses from the network: with a random seed nobody can
+ * aim many keys at one slot.  Keys are assembled from fields as words, which
+ * avoids the store-forwarding stalls of hashing bytes just written
+ * piecemeal. */
+uint64_t hll_hash_words(uint64_t seed, const uint64_t *w, size_t n);
 
 #endif

@@ -6,7 +6,8 @@
  * and holds its next packet; a binary heap of the files that have one gives
  * the earliest (ties: the file named first).  libpcap's packet buffer is per
  * handle, so a returned packet stays valid until its own file is read again,
- * which capture_next() does first thing on its next call.  A read error
+ * which capture_next() does first thing on its next call (with one file,
+ * capture_next() reads it straight, without the heap).  A read error
  * (a record cut short, a damaged block) ends that file: capture_next()
  * returns -EIO once, naming it, and then goes on with the other files.
  */
@@ -120,28 +121,37 @@ static size_t heap_pop(capture *c)
 	return top;
 }
 
-/* Reads source s's next packet into the heap.  0, or -EIO (s ends). */
-static int refill(capture *c, size_t s)
+/* Reads src's next packet: 1 and *h and *d set, 0 at its end, or -EIO (a
+ * read error; src ends). */
+static int read_next(capture *c, struct source *src, struct pcap_pkthdr **h, const u_char **d)
 {
-	struct source *src = &c->src[s];
-	struct pcap_pkthdr *h;
-	const u_char *d;
 	if (src->done)
 		return 0;
-	int rc = pcap_next_ex(src->p, &h, &d);
-	if (rc == 1) {
-		src->hdr = *h;
-		src->data = d;
-		src->ts = ts_of(h, true);
-		heap_push(c, s);
-		return 0;
-	}
+	int rc = pcap_next_ex(src->p, h, d);
+	if (rc == 1)
+		return 1;
 	src->done = true;
 	if (rc == PCAP_ERROR_BREAK || rc == 0)
 		return 0;
 	snprintf(c->err, sizeof c->err, "%s: %s (the rest of this file is skipped)", src->path,
 		 pcap_geterr(src->p));
 	return -EIO;
+}
+
+/* Reads source s's next packet into the heap.  0, or -EIO (s ends). */
+static int refill(capture *c, size_t s)
+{
+	struct source *src = &c->src[s];
+	struct pcap_pkthdr *h;
+	const u_char *d;
+	int rc = read_next(c, src, &h, &d);
+	if (rc != 1)
+		return rc;
+	src->hdr = *h;
+	src->data = d;
+	src->ts = ts_of(h, true);
+	heap_push(c, s);
+	return 0;
 }
 
 /* --- opening ------------------------------------------------------------- */
@@ -355,10 +365,31 @@ static int next_live(capture *c, struct capture_pkt *p)
 	return dump_packet(c, h, d) == 0 ? 1 : -EIO;
 }
 
+/* One file: nothing to merge, so no heap and no copy of the header; the
+ * same results as the merge (a read error ends the file once, then 0). */
+static int next_single(capture *c, struct capture_pkt *p)
+{
+	struct source *s = &c->src[0];
+	struct pcap_pkthdr *h;
+	const u_char *d;
+	int rc = read_next(c, s, &h, &d);
+	if (rc != 1)
+		return rc;
+	p->ts = ts_of(h, true);
+	p->linktype = s->linktype;
+	p->data = d;
+	p->caplen = h->caplen;
+	p->len = h->len;
+	p->source = 0;
+	return dump_packet(c, h, d) == 0 ? 1 : -EIO;
+}
+
 int capture_next(capture *c, struct capture_pkt *p)
 {
 	if (c->live)
 		return next_live(c, p);
+	if (c->n == 1)
+		return next_single(c, p);
 	while (c->n_primed < c->n) {
 		int rc = refill(c, c->n_primed++);
 		if (rc != 0)

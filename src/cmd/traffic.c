@@ -6,6 +6,7 @@
 #include <jansson.h>
 #include <math.h>
 #include <poll.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -20,9 +21,11 @@
 
 #include "analysis/clients.h"
 #include "analysis/delta.h"
+#include "analysis/tpkt.h"
 #include "capture/capture.h"
 #include "cmd/cmd.h"
 #include "cmd/util.h"
+#include "common/bq.h"
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/mem.h"
@@ -273,8 +276,9 @@ struct run {
 	clients *cl;
 	delta *dl;
 	uint64_t packets, ntp, fragments, truncated, not_ntp, malformed, control;
-	double first, last;
-	double next_row, next_expire;
+	double first, last;	   /* seconds, for the report */
+	int64_t first_ns, last_ns; /* the same in nanoseconds (last: the latest) */
+	int64_t every_ns, next_row, next_expire;
 	struct row *rows;
 	size_t n_rows, cap_rows;
 	double last_progress;
@@ -294,25 +298,45 @@ static void fmt_addr(const struct opts *o, int v, const uint8_t *a, char *buf, s
 		snprintf(buf, len, "?");
 }
 
-static double ts_sec(const struct timespec *ts)
+#define NS 1000000000
+
+/* Nanoseconds since the epoch as "seconds.nanoseconds", exactly. */
+static const char *ns_str(int64_t t, char *buf, size_t len)
 {
-	return (double)ts->tv_sec + (double)ts->tv_nsec * 1e-9;
+	int64_t sec = t / NS, frac = t % NS;
+	if (frac < 0) {
+		sec--;
+		frac += NS;
+	}
+	snprintf(buf, len, "%lld.%09lld", (long long)sec, (long long)frac);
+	return buf;
+}
+
+/* A signed nanosecond difference as seconds, exactly. */
+static const char *dns_str(int64_t d, char *buf, size_t len)
+{
+	uint64_t m = d < 0 ? 0 - (uint64_t)d : (uint64_t)d;
+	snprintf(buf, len, "%s%llu.%09llu", d < 0 ? "-" : "", (unsigned long long)(m / NS),
+		 (unsigned long long)(m % NS));
+	return buf;
 }
 
 static void on_pair(void *arg, const struct delta_pair *p)
 {
 	const struct opts *o = arg;
-	char c[64], s[64];
+	char c[64], s[64], t[32], w[32];
 	fmt_addr(o, p->flow.ip_version, p->flow.client, c, sizeof c);
 	fmt_addr(o, p->flow.ip_version, p->flow.server, s, sizeof s);
 	const char *lb = p->flow.ip_version == 6 ? "[" : "",
 		   *rb = p->flow.ip_version == 6 ? "]" : "";
+	ns_str(p->t_request, t, sizeof t);
+	dns_str(p->wire, w, sizeof w);
 	if (isnan(p->server))
-		printf("PAIR %.9f %s%s%s:%u %s%s%s:%u %.9f -\n", p->t_request, lb, c, rb,
-		       p->flow.cport, lb, s, rb, p->flow.sport, p->wire);
+		printf("PAIR %s %s%s%s:%u %s%s%s:%u %s -\n", t, lb, c, rb, p->flow.cport, lb, s, rb,
+		       p->flow.sport, w);
 	else
-		printf("PAIR %.9f %s%s%s:%u %s%s%s:%u %.9f %.9f\n", p->t_request, lb, c, rb,
-		       p->flow.cport, lb, s, rb, p->flow.sport, p->wire, p->server);
+		printf("PAIR %s %s%s%s:%u %s%s%s:%u %s %.9f\n", t, lb, c, rb, p->flow.cport, lb, s,
+		       rb, p->flow.sport, w, p->server);
 }
 
 static void take_row(struct run *r, double start)
@@ -339,80 +363,121 @@ static void print_row_csv(const struct row *w, bool header)
 	       (unsigned long long)w->ds.unanswered);
 }
 
-/* One packet through the decoders and the analyses. */
-static void feed(struct run *r, const struct capture_pkt *p)
+/* One decoded packet through the analyses. */
+static void apply(struct run *r, const struct tpkt *p)
 {
 	const struct opts *o = r->o;
-	double t = ts_sec(&p->ts);
+	int64_t t = p->t;
+	if (t == TPKT_NO_TIME) /* nonsense in the file: the latest good time */
+		t = r->packets ? r->last_ns : 0;
 	r->packets++;
 	if (r->packets == 1) {
-		r->first = t;
-		r->next_row = o->every > 0 ? t + o->every : INFINITY;
-		r->next_expire = t + 1;
+		r->first_ns = r->last_ns = t;
+		r->first = (double)t / NS;
+		r->next_row = o->every > 0 ? t + r->every_ns : INT64_MAX;
+		r->next_expire = t + NS;
 	}
-	if (t > r->last)
-		r->last = t;
+	if (t > r->last_ns)
+		r->last_ns = t;
+	r->last = (double)r->last_ns / NS;
 	while (t >= r->next_row) {
-		take_row(r, r->next_row - o->every);
+		take_row(r, (double)(r->next_row - r->every_ns) / NS);
 		if (o->csv)
 			print_row_csv(&r->rows[r->n_rows - 1], r->n_rows == 1);
-		r->next_row += o->every;
+		r->next_row += r->every_ns;
 	}
 	if (t >= r->next_expire) {
 		delta_expire(r->dl, t);
-		r->next_expire = t + 1;
+		r->next_expire = t + NS;
 	}
+	double sec = (double)t / NS;
+	switch (p->kind) {
+	case TPKT_REQUEST:
+		r->ntp++;
+		clients_request(r->cl, sec, &p->ck, p->ntp_version, p->ntp_mode);
+		delta_request(r->dl, t, &p->dk);
+		break;
+	case TPKT_RESPONSE:
+		r->ntp++;
+		clients_response(r->cl, sec, p->kod, p->rate);
+		delta_response(r->dl, t, &p->dk, p->rec, p->xmt, p->kod);
+		break;
+	case TPKT_FRAGMENT: r->fragments++; break;
+	case TPKT_TRUNCATED: r->truncated++; break;
+	case TPKT_CONTROL: r->control++; break;
+	case TPKT_MALFORMED: r->malformed++; break;
+	default: r->not_ntp++; break;
+	}
+}
 
-	struct frame_view f;
-	enum frame_status fs = frame_decode(p->linktype, p->data, p->caplen, &f);
-	if (fs == FRAME_FRAGMENT) {
-		r->fragments++;
-		return;
+/* Decoded packets go from the reader thread to the analyses in batches of
+ * BATCH, up to N_BATCH of them in flight; the analyses fetch the table
+ * entries of the packet PREFETCH places ahead while they handle one. */
+#define BATCH 256
+#define N_BATCH 16
+#define PREFETCH 8
+
+struct batch {
+	size_t n;
+	int end;	 /* 0: more to come; 1: end of the files; -1: a read error (err) */
+	double progress; /* capture_progress() after the batch */
+	char err[600];
+	struct tpkt p[BATCH];
+};
+
+struct reader {
+	capture *cap;
+	const clients *cl;
+	const delta *dl;
+	bq *q;
+};
+
+/* The reader thread: capture files to decoded packets. */
+static void *reader_main(void *arg)
+{
+	struct reader *rd = arg;
+	for (;;) {
+		struct batch *b = bq_fill(rd->q);
+		if (!b)
+			break; /* the analyses stopped */
+		b->n = 0;
+		b->end = 0;
+		while (b->n < BATCH) {
+			struct capture_pkt cp;
+			int n = capture_next(rd->cap, &cp);
+			if (n <= 0) {
+				b->end = n < 0 ? -1 : 1;
+				if (n < 0)
+					str_copy(b->err, capture_error(rd->cap), sizeof b->err);
+				break;
+			}
+			tpkt_decode(rd->cl, rd->dl, cp.linktype, cp.data, cp.caplen, &cp.ts,
+				    &b->p[b->n++]);
+		}
+		b->progress = capture_progress(rd->cap);
+		int end = b->end;
+		bq_publish(rd->q);
+		if (end)
+			break;
 	}
-	if (fs == FRAME_TRUNCATED) {
-		r->truncated++;
-		return;
+	bq_close(rd->q);
+	return NULL;
+}
+
+/* The packets of one batch, fetching ahead. */
+static size_t apply_batch(struct run *r, const struct tpkt *p, size_t n)
+{
+	const struct opts *o = r->o;
+	for (size_t i = 0; i < n && i < PREFETCH; i++)
+		tpkt_prefetch(r->cl, r->dl, &p[i]);
+	for (size_t i = 0; i < n; i++) {
+		if (i + PREFETCH < n)
+			tpkt_prefetch(r->cl, r->dl, &p[i + PREFETCH]);
+		apply(r, &p[i]);
+		if (o->count && r->packets >= o->count)
+			return i + 1;
 	}
-	if (fs != FRAME_OK || f.proto != 17) {
-		r->not_ntp++;
-		return;
-	}
-	if (f.payload_len < f.payload_wire_len) {
-		r->truncated++;
-		return;
-	}
-	struct ntp_pkt n;
-	enum ntp_status ns = ntp_pkt_decode(f.payload, f.payload_len, &n);
-	if (ns == NTP_E_MODE) {
-		r->control++;
-		return;
-	}
-	if (ns != NTP_OK) {
-		r->malformed++;
-		return;
-	}
-	r->ntp++;
-	struct delta_flow fl;
-	fl.ip_version = f.ip_version;
-	if (n.mode == NTP_MODE_CLIENT || n.mode == NTP_MODE_ACTIVE) {
-		memcpy(fl.client, f.src, 16);
-		memcpy(fl.server, f.dst, 16);
-		fl.cport = f.sport;
-		fl.sport = f.dport;
-		clients_request(r->cl, t, f.ip_version, f.src, n.version, n.mode);
-		delta_request(r->dl, t, &fl, n.xmt_ts);
-	} else if (n.mode == NTP_MODE_SERVER || n.mode == NTP_MODE_PASSIVE) {
-		memcpy(fl.client, f.dst, 16);
-		memcpy(fl.server, f.src, 16);
-		fl.cport = f.dport;
-		fl.sport = f.sport;
-		bool kod = ntp_is_kod(&n);
-		bool rate = kod && memcmp(n.refid, "RATE", 4) == 0;
-		clients_response(r->cl, t, f.ip_version, f.dst, kod, rate);
-		delta_response(r->dl, t, &fl, n.org_ts, n.rec_ts, n.xmt_ts, kod);
-	} else {
-		r->not_ntp++;
-	}
+	return n;
 }
 
 /* --- the report --- */
@@ -762,7 +827,8 @@ static void report(struct run *r)
 	free(ab);
 }
 
-static void progress(struct run *r, capture *cap, bool final)
+/* frac: the part of the input read so far, NAN if not known. */
+static void progress(struct run *r, double frac, bool final)
 {
 	if (r->o->quiet || !isatty(STDERR_FILENO))
 		return;
@@ -772,7 +838,6 @@ static void progress(struct run *r, capture *cap, bool final)
 	static double start;
 	if (start == 0)
 		start = now;
-	double frac = capture_progress(cap);
 	double rate = now > start ? (double)r->packets / (now - start) : 0;
 	if (isnan(frac))
 		fprintf(stderr, "\r%llu packets, %.0f/s   ", (unsigned long long)r->packets, rate);
@@ -805,6 +870,101 @@ static int drop_privileges(const char *user)
 	return 0;
 }
 
+/* Packets one at a time: a live capture, a report every --every. */
+static int run_live(struct run *r, capture *cap)
+{
+	const struct opts *o = r->o;
+	double next_report = clock_mono_sec() + o->every;
+	while (!stop_flag) {
+		struct capture_pkt cp;
+		int n = capture_next(cap, &cp);
+		if (n < 0) {
+			fprintf(stderr, "sundial traffic: %s\n", capture_error(cap));
+			return EXIT_INPUT;
+		}
+		if (n == 1) {
+			struct tpkt p;
+			tpkt_decode(r->cl, r->dl, cp.linktype, cp.data, cp.caplen, &cp.ts, &p);
+			apply(r, &p);
+			if (o->count && r->packets >= o->count)
+				break;
+			continue;
+		}
+		double now = clock_mono_sec();
+		if (now >= next_report) {
+			if (!o->json && !o->csv)
+				printf("\n=== %s ===\n", "report");
+			report(r);
+			next_report = now + o->every;
+		}
+		struct pollfd pfd = { capture_fd(cap), POLLIN, 0 };
+		int ms = (int)((next_report - now) * 1000) + 1;
+		if (ms > 1000)
+			ms = 1000;
+		(void)poll(&pfd, 1, ms);
+	}
+	return EXIT_OK;
+}
+
+/* Files on one core: read, decode and analyse in turn. */
+static int run_files(struct run *r, capture *cap)
+{
+	const struct opts *o = r->o;
+	while (!stop_flag) {
+		struct capture_pkt cp;
+		int n = capture_next(cap, &cp);
+		if (n < 0) {
+			fprintf(stderr, "sundial traffic: %s\n", capture_error(cap));
+			return EXIT_INPUT;
+		}
+		if (n == 0)
+			break;
+		struct tpkt p;
+		tpkt_decode(r->cl, r->dl, cp.linktype, cp.data, cp.caplen, &cp.ts, &p);
+		apply(r, &p);
+		if (o->count && r->packets >= o->count)
+			break;
+		if ((r->packets & 0xffff) == 0)
+			progress(r, capture_progress(cap), false);
+	}
+	return EXIT_OK;
+}
+
+/* Files on several cores: a reader thread reads and decodes (libpcap's
+ * reading is half the work), this one analyses. */
+static int run_files_threaded(struct run *r, capture *cap)
+{
+	const struct opts *o = r->o;
+	struct reader rd = { cap, r->cl, r->dl, bq_new(N_BATCH, sizeof(struct batch)) };
+	pthread_t th;
+	int e = pthread_create(&th, NULL, reader_main, &rd);
+	if (e != 0) {
+		bq_free(rd.q);
+		return run_files(r, cap);
+	}
+	int status = EXIT_OK;
+	for (;;) {
+		const struct batch *b = bq_take(rd.q);
+		if (!b)
+			break;
+		size_t used = apply_batch(r, b->p, b->n);
+		bool done = stop_flag || used < b->n || (o->count && r->packets >= o->count);
+		if (!done && b->end < 0) {
+			fprintf(stderr, "sundial traffic: %s\n", b->err);
+			status = EXIT_INPUT;
+		}
+		progress(r, b->progress, false);
+		bool last = done || b->end != 0;
+		bq_release(rd.q);
+		if (last)
+			break;
+	}
+	bq_cancel(rd.q);
+	pthread_join(th, NULL);
+	bq_free(rd.q);
+	return status;
+}
+
 int cmd_traffic(int argc, char **argv)
 {
 	struct opts o;
@@ -827,6 +987,7 @@ int cmd_traffic(int argc, char **argv)
 	struct run r;
 	memset(&r, 0, sizeof r);
 	r.o = &o;
+	r.every_ns = (int64_t)llround(o.every * NS);
 	r.last_progress = 0;
 	char err[512] = "";
 	capture *cap = NULL;
@@ -873,42 +1034,13 @@ int cmd_traffic(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
-	double next_live_report = o.iface ? clock_mono_sec() + o.every : INFINITY;
-	for (;;) {
-		if (stop_flag)
-			break;
-		struct capture_pkt p;
-		int n = capture_next(cap, &p);
-		if (n < 0) {
-			fprintf(stderr, "sundial traffic: %s\n", capture_error(cap));
-			status = EXIT_INPUT;
-			break;
-		}
-		if (n == 1) {
-			feed(&r, &p);
-			if (o.count && r.packets >= o.count)
-				break;
-			if ((r.packets & 0xffff) == 0)
-				progress(&r, cap, false);
-			continue;
-		}
-		if (!o.iface)
-			break; /* end of the files */
-		/* Live: wait for packets or the next report. */
-		double now = clock_mono_sec();
-		if (now >= next_live_report) {
-			if (!o.json && !o.csv)
-				printf("\n=== %s ===\n", "report");
-			report(&r);
-			next_live_report = now + o.every;
-		}
-		struct pollfd pfd = { capture_fd(cap), POLLIN, 0 };
-		int ms = (int)((next_live_report - now) * 1000) + 1;
-		if (ms > 1000)
-			ms = 1000;
-		(void)poll(&pfd, 1, ms);
-	}
-	progress(&r, cap, true);
+	if (o.iface)
+		status = run_live(&r, cap);
+	else if (sysconf(_SC_NPROCESSORS_ONLN) > 1)
+		status = run_files_threaded(&r, cap);
+	else
+		status = run_files(&r, cap);
+	progress(&r, o.iface ? NAN : 1.0, true);
 	delta_finish(r.dl);
 	if (o.every > 0 && r.packets)
 		take_row(&r, r.next_row - o.every);

@@ -3,6 +3,7 @@
 #include "wire/ntp.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -89,11 +90,50 @@ static enum ntp_status decode_body(struct rd *r, size_t len, struct ntp_pkt *out
 	return decode_mac(r, len - r->left, out);
 }
 
+/* The layout ntp_pkt_decode() relies on to clear only the scalars: the
+ * header fields and n_ef, ef[], the MAC's scalars, digest[] last.  The two
+ * arrays are most of the struct (448 of 536 octets on LP64) and are written
+ * only as far as n_ef and digest_len reach (ntp.h). */
+#define NTP_PKT_EF_END (offsetof(struct ntp_pkt, ef) + NTP_MAX_EF * sizeof(struct ntp_ef))
+_Static_assert(offsetof(struct ntp_pkt, n_ef) < offsetof(struct ntp_pkt, ef) &&
+		       NTP_PKT_EF_END <= offsetof(struct ntp_pkt, mac_kind) &&
+		       offsetof(struct ntp_pkt, digest_len) < offsetof(struct ntp_pkt, digest) &&
+		       offsetof(struct ntp_pkt, digest) + NTP_MAX_DIGEST == sizeof(struct ntp_pkt),
+	       "struct ntp_pkt: header, n_ef, ef[], MAC scalars, digest[]");
+
+/* ntp.h: on error *out is zeroed except for the header fields already read:
+ * n_ef and all after it, the arrays included. */
+static enum ntp_status fail(struct ntp_pkt *out, enum ntp_status st)
+{
+	memset(&out->n_ef, 0, sizeof *out - offsetof(struct ntp_pkt, n_ef));
+	return st;
+}
+
+/* The header after its first octet, from a reader that holds all of it or
+ * (a truncated packet) less: a field cut short reads as zero.  Inlined so
+ * that, from a reader of constant length, no read is checked at run time. */
+__attribute__((always_inline)) static inline void decode_header(struct rd *r, struct ntp_pkt *out)
+{
+	out->stratum = rd_u8(r);
+	out->poll = (int8_t)rd_u8(r);
+	out->precision = (int8_t)rd_u8(r);
+	out->root_delay = rd_be32(r);
+	out->root_disp = rd_be32(r);
+	rd_bytes(r, out->refid, 4);
+	out->ref_ts = rd_be64(r);
+	out->org_ts = rd_be64(r);
+	out->rec_ts = rd_be64(r);
+	out->xmt_ts = rd_be64(r);
+}
+
 enum ntp_status ntp_pkt_decode(const uint8_t *buf, size_t len, struct ntp_pkt *out)
 {
-	memset(out, 0, sizeof *out);
+	/* Every scalar is cleared (padding too); the arrays are not. */
+	memset(out, 0, offsetof(struct ntp_pkt, ef));
+	memset(&out->mac_kind, 0,
+	       offsetof(struct ntp_pkt, digest) - offsetof(struct ntp_pkt, mac_kind));
 	if (len > NTP_MAX_PKT)
-		return NTP_E_TOO_LONG;
+		return fail(out, NTP_E_TOO_LONG);
 	struct rd r = rd_make(buf, len);
 
 	uint8_t b0 = rd_u8(&r);
@@ -101,38 +141,25 @@ enum ntp_status ntp_pkt_decode(const uint8_t *buf, size_t len, struct ntp_pkt *o
 	out->version = (uint8_t)((b0 >> 3) & 7);
 	out->mode = (uint8_t)(b0 & 7);
 	if (r.bad)
-		return NTP_E_TRUNCATED;
+		return fail(out, NTP_E_TRUNCATED);
 	if (out->version < 1 || out->version > 4)
-		return NTP_E_VERSION;
+		return fail(out, NTP_E_VERSION);
 	if (out->mode == NTP_MODE_CONTROL || out->mode == NTP_MODE_PRIVATE)
-		return NTP_E_MODE;
+		return fail(out, NTP_E_MODE);
 
-	out->stratum = rd_u8(&r);
-	out->poll = (int8_t)rd_u8(&r);
-	out->precision = (int8_t)rd_u8(&r);
-	out->root_delay = rd_be32(&r);
-	out->root_disp = rd_be32(&r);
-	rd_bytes(&r, out->refid, 4);
-	out->ref_ts = rd_be64(&r);
-	out->org_ts = rd_be64(&r);
-	out->rec_ts = rd_be64(&r);
-	out->xmt_ts = rd_be64(&r);
-	if (r.bad)
-		return NTP_E_TRUNCATED;
+	if (r.left < NTP_HEADER_LEN - 1) {
+		decode_header(&r, out);
+		return fail(out, NTP_E_TRUNCATED);
+	}
+	/* A sub-reader of constant length over the rest of the header: the
+	 * compiler drops the per-field checks. */
+	struct rd h = rd_sub(&r, NTP_HEADER_LEN - 1);
+	decode_header(&h, out);
+	if (r.left == 0)
+		return NTP_OK; /* no extension field, no MAC: most packets */
 
 	enum ntp_status st = decode_body(&r, len, out);
-	if (st != NTP_OK) {
-		/* ntp.h: on error only the header fields are kept.  Drop the
-		 * extension fields and MAC parts found before the error. */
-		out->n_ef = 0;
-		memset(out->ef, 0, sizeof out->ef);
-		out->mac_kind = NTP_MAC_NONE;
-		out->key_id = 0;
-		out->mac_off = 0;
-		out->digest_len = 0;
-		memset(out->digest, 0, sizeof out->digest);
-	}
-	return st;
+	return st == NTP_OK ? NTP_OK : fail(out, st);
 }
 
 size_t ntp_pkt_encode(const struct ntp_pkt *p, uint8_t *buf, size_t len)

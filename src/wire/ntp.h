@@ -116,7 +116,10 @@ enum ntp_status {
 };
 
 /* Decodes len bytes of a UDP payload into *out.  Returns NTP_OK or why not;
- * on error *out is zeroed except for the header fields already read. */
+ * on error *out is zeroed except for the header fields already read.  On
+ * NTP_OK every field is set except the entries of ef[] from n_ef on and the
+ * octets of digest[] from digest_len on, which keep whatever *out held (they
+ * are most of the struct, and clearing them cost more than the decode). */
 enum ntp_status ntp_pkt_decode(const uint8_t *buf, size_t len, struct ntp_pkt *out)
 	__attribute__((warn_unused_result));
 

@@ -7,7 +7,8 @@
  *    first times below are capinfos' and tshark's); progress from 0 to 1.
  * 2. Merging: b0's and a0's captures of the same traffic, against
  *    mergecap's merge of them (eth-merged.pcap), packet by packet; files of
- *    different link types keep their own.
+ *    different link types keep their own; one file alone (read without the
+ *    heap) gives what it gives merged with an empty one.
  * 3. Clear errors: a missing file, a directory, an empty file, a text
  *    file, '-' twice, a bad filter, a filter the link type cannot take.
  * 4. A capture file cut at every length (pcap and pcapng): the header cut
@@ -365,6 +366,67 @@ static void merge_mixed_linktypes(void **state)
 		capture_close(alone[i]);
 	}
 	capture_close(c);
+}
+
+/* One file is read straight, without the heap (capture.c): the same
+ * packets, read errors, end and dump as when it is merged with a capture
+ * that holds none, for the file cut at every length past its header. */
+static void one_file_like_merge(void **state)
+{
+	(void)state;
+	uint8_t *data, *da, *db;
+	size_t len, la, lb;
+	read_file(DATA "eth-crafted.pcap", &data, &len);
+	char path[512], empty[512], out_a[512], out_b[512];
+	tmp_path(path, sizeof path, "one.pcap");
+	tmp_path(empty, sizeof empty, "none.pcap");
+	tmp_path(out_a, sizeof out_a, "one-out.pcap");
+	tmp_path(out_b, sizeof out_b, "merged-out.pcap");
+	write_file(empty, data, 24); /* the file header alone */
+	size_t errors = 0;
+	for (size_t cut = 24; cut <= len; cut++) {
+		write_file(path, data, cut);
+		capture *a = open1(path, NULL);
+		const char *paths[2] = { path, empty };
+		char err[512];
+		capture *b = capture_open_files(paths, 2, NULL, err, sizeof err);
+		assert_non_null(b);
+		assert_int_equal(capture_dump_to(a, out_a), 0);
+		assert_int_equal(capture_dump_to(b, out_b), 0);
+		struct capture_pkt p, q;
+		int ra, rb;
+		do {
+			ra = capture_next(a, &p);
+			rb = capture_next(b, &q);
+			assert_int_equal(ra, rb);
+			if (ra == 1) {
+				assert_int_equal(p.source, 0);
+				assert_int_equal(q.source, 0);
+				assert_int_equal(p.ts.tv_sec, q.ts.tv_sec);
+				assert_int_equal(p.ts.tv_nsec, q.ts.tv_nsec);
+				assert_int_equal(p.linktype, q.linktype);
+				assert_int_equal(p.caplen, q.caplen);
+				assert_int_equal(p.len, q.len);
+				assert_memory_equal(p.data, q.data, p.caplen);
+			} else if (ra < 0) {
+				errors++;
+				assert_string_equal(capture_error(a), capture_error(b));
+			}
+		} while (ra != 0);
+		assert_int_equal(capture_next(a, &p), 0); /* stays at the end */
+		assert_int_equal(capture_next(b, &q), 0);
+		assert_true(capture_progress(a) == 1.0);
+		capture_close(a);
+		capture_close(b);
+		read_file(out_a, &da, &la);
+		read_file(out_b, &db, &lb);
+		assert_int_equal(la, lb);
+		assert_memory_equal(da, db, la);
+		free(da);
+		free(db);
+	}
+	assert_true(errors > 0);
+	free(data);
 }
 
 /* ------------------------------------------------------------------------
@@ -752,6 +814,7 @@ int main(void)
 		cmocka_unit_test(linktypes_pass_through),
 		cmocka_unit_test(merge_like_mergecap),
 		cmocka_unit_test(merge_mixed_linktypes),
+		cmocka_unit_test(one_file_like_merge),
 		cmocka_unit_test(missing_and_bad_files),
 		cmocka_unit_test(bad_filter),
 		cmocka_unit_test(cut_pcap),

@@ -15,6 +15,15 @@
 
 #include "analysis/clients.h"
 
+/* A request through the key the callers make ahead of time. */
+static void req(clients *c, double t, int ipv, const uint8_t *addr, unsigned ver, unsigned mode)
+{
+	struct clients_key k;
+	clients_key_make(c, ipv, addr, &k);
+	clients_prefetch(c, &k);
+	clients_request(c, t, &k, ver, mode);
+}
+
 #define T0 1700000000.0
 
 static const uint8_t *v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
@@ -66,7 +75,7 @@ static clients *make(bool approx)
 
 static void req4(clients *c, double t, const uint8_t *a)
 {
-	clients_request(c, t, 4, a, 4, 3);
+	req(c, t, 4, a, 4, 3);
 }
 
 static void bad_options(void **state)
@@ -189,13 +198,13 @@ static void families_and_prefixes(void **state)
 	req4(c, t, v4(10, 0, 1, 1));
 	req4(c, t, v4(192, 0, 2, 1));
 	req4(c, t + 1, v4(10, 0, 0, 1)); /* again: counts once */
-	clients_request(c, t, 6, v6(0x2001, 0, 1), 4, 3);
-	clients_request(c, t, 6, v6(0x2001, 0, 2), 4, 3);
-	clients_request(c, t, 6, v6(0x2001, 1, 1), 3, 3);
+	req(c, t, 6, v6(0x2001, 0, 1), 4, 3);
+	req(c, t, 6, v6(0x2001, 0, 2), 4, 3);
+	req(c, t, 6, v6(0x2001, 1, 1), 3, 3);
 	/* ::a.b.c.d-like IPv6 address with the same first octets as an IPv4
 	 * client: a different client. */
 	uint8_t mapped[16] = { 10, 0, 0, 1 };
-	clients_request(c, t, 6, mapped, 4, 1);
+	req(c, t, 6, mapped, 4, 1);
 	struct clients_window w[4];
 	clients_windows(c, t + 2, w);
 	for (int k = 0; k < 4; k++) {
@@ -214,7 +223,7 @@ static void families_and_prefixes(void **state)
 	assert_int_equal(s.mode[3], 8);
 	assert_int_equal(s.mode[1], 1);
 	/* Not IPv4 or IPv6: ignored. */
-	clients_request(c, t, 5, mapped, 4, 3);
+	req(c, t, 5, mapped, 4, 3);
 	clients_summary(c, &s);
 	assert_int_equal(s.requests, 9);
 	clients_free(c);
@@ -230,7 +239,7 @@ static void rates(void **state)
 		for (int i = 0; i < 2; i++)
 			req4(c, T0 + s + 0.1 * i, v4(10, 0, 1, (uint8_t)i));
 	for (int s = 0; s < 10; s++)
-		clients_response(c, T0 + s + 0.5, 4, v4(10, 0, 1, 0), s == 3, s == 3);
+		clients_response(c, T0 + s + 0.5, s == 3, s == 3);
 	struct clients_window w[4];
 	clients_windows(c, T0 + 10, w);
 	assert_int_equal(w[0].requests, 28);
@@ -395,8 +404,8 @@ static void interval_take(void **state)
 	req4(c, T0, v4(10, 4, 0, 1));
 	req4(c, T0 + 1, v4(10, 4, 0, 2));
 	req4(c, T0 + 2, v4(10, 4, 0, 1));
-	clients_request(c, T0 + 2, 6, v6(0x2001, 0, 9), 4, 3);
-	clients_response(c, T0 + 3, 4, v4(10, 4, 0, 1), false, false);
+	req(c, T0 + 2, 6, v6(0x2001, 0, 9), 4, 3);
+	clients_response(c, T0 + 3, false, false);
 	clients_interval_take(c, &iv);
 	assert_int_equal(iv.v4, 2);
 	assert_int_equal(iv.v6, 1);
@@ -443,7 +452,7 @@ static void approx_windows(void **state)
 		req4(c, T0 + i * 0.003,
 		     v4(10, (uint8_t)(i / 4 >> 8), (uint8_t)(i / 4), (uint8_t)i));
 	for (int i = 0; i < 3000; i++)
-		clients_request(c, T0 + i * 0.02, 6, v6(0x2001, (uint16_t)i, 1), 4, 3);
+		req(c, T0 + i * 0.02, 6, v6(0x2001, (uint16_t)i, 1), 4, 3);
 	struct clients_window w[4];
 	clients_windows(c, T0 + 60, w);
 	for (int k = 0; k < 4; k++) {
@@ -627,7 +636,7 @@ static void randomised(void **state)
 		size_t s = (size_t)(t - T0);
 		assert_true(s < nsec);
 		per_sec[s]++;
-		clients_request(c, t, rc->ver, rc->addr, 4, 3);
+		req(c, t, rc->ver, rc->addr, 4, 3);
 
 		if (rnd() % 200 == 0) {
 			struct clients_interval iv;

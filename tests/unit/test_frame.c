@@ -297,9 +297,35 @@ static struct buf null_hdr(uint32_t af, bool big_endian, const struct buf *pl)
 	return s;
 }
 
+/* Every field of two views of the same frame. */
+static void assert_same_view(const struct frame_view *a, const struct frame_view *b)
+{
+	assert_int_equal(a->linktype, b->linktype);
+	assert_int_equal(a->n_vlan, b->n_vlan);
+	assert_memory_equal(a->vlan, b->vlan, sizeof a->vlan);
+	assert_int_equal(a->pppoe, b->pppoe);
+	assert_int_equal(a->pppoe_session, b->pppoe_session);
+	assert_int_equal(a->ip_version, b->ip_version);
+	assert_memory_equal(a->src, b->src, 16);
+	assert_memory_equal(a->dst, b->dst, 16);
+	assert_int_equal(a->ttl, b->ttl);
+	assert_int_equal(a->proto, b->proto);
+	assert_int_equal(a->fragment, b->fragment);
+	assert_int_equal(a->first_fragment, b->first_fragment);
+	assert_int_equal(a->sport, b->sport);
+	assert_int_equal(a->dport, b->dport);
+	assert_int_equal(a->tcp_flags, b->tcp_flags);
+	assert_int_equal(a->icmp_type, b->icmp_type);
+	assert_int_equal(a->icmp_code, b->icmp_code);
+	assert_ptr_equal(a->payload, b->payload);
+	assert_int_equal(a->payload_len, b->payload_len);
+	assert_int_equal(a->payload_wire_len, b->payload_wire_len);
+}
+
 /* Decodes an exact-size heap copy of the first len octets of f (ASan sees
  * any read past the end), checks what holds for every result, and points
- * the view's payload back into f. */
+ * the view's payload back into f.  The frame is decoded a second time into
+ * a view full of 0xa5: what the view held before must not show through. */
 static enum frame_status decode_len(uint32_t lt, const struct buf *f, size_t len,
 				    struct frame_view *v)
 {
@@ -307,6 +333,10 @@ static enum frame_status decode_len(uint32_t lt, const struct buf *f, size_t len
 	assert_non_null(copy);
 	memcpy(copy, f->b, len);
 	enum frame_status st = frame_decode(lt, copy, len, v);
+	struct frame_view old;
+	memset(&old, 0xa5, sizeof old);
+	assert_int_equal(frame_decode(lt, copy, len, &old), st);
+	assert_same_view(&old, v);
 	assert_in_range(st, FRAME_OK, FRAME_FRAGMENT);
 	assert_int_equal(v->linktype, lt);
 	assert_true(v->n_vlan <= FRAME_MAX_VLAN);

@@ -13,7 +13,8 @@
  * 5. A randomised rejection loop (as chrony's test/unit/ntp_core.c does):
  *    random and mutated packets must give NTP_OK with consistent fields or
  *    an error, never a read out of bounds (run it under ASan).  The seed is
- *    printed; TEST_SEED=<n> replays a run.
+ *    printed; TEST_SEED=<n> replays a run.  The result does not depend on
+ *    what the output struct held before.
  * 6. Kiss codes and refid formatting.
  */
 #include <setjmp.h>
@@ -1919,6 +1920,99 @@ static void random_rejection_loop(void **state)
 		assert_true(count[st] > 0);
 }
 
+/* The same result whatever *out held before (ntp.h): every field, the
+ * extension fields up to n_ef and the digest up to digest_len; on error
+ * nothing but header fields, the arrays zero throughout. */
+static void assert_same_decode(const struct ntp_pkt *a, const struct ntp_pkt *b)
+{
+	assert_int_equal(a->leap, b->leap);
+	assert_int_equal(a->version, b->version);
+	assert_int_equal(a->mode, b->mode);
+	assert_int_equal(a->stratum, b->stratum);
+	assert_int_equal(a->poll, b->poll);
+	assert_int_equal(a->precision, b->precision);
+	assert_int_equal(a->root_delay, b->root_delay);
+	assert_int_equal(a->root_disp, b->root_disp);
+	assert_memory_equal(a->refid, b->refid, 4);
+	assert_true(a->ref_ts == b->ref_ts && a->org_ts == b->org_ts);
+	assert_true(a->rec_ts == b->rec_ts && a->xmt_ts == b->xmt_ts);
+	assert_int_equal(a->n_ef, b->n_ef);
+	for (size_t i = 0; i < a->n_ef; i++) {
+		assert_int_equal(a->ef[i].type, b->ef[i].type);
+		assert_int_equal(a->ef[i].len, b->ef[i].len);
+		assert_int_equal(a->ef[i].body_off, b->ef[i].body_off);
+		assert_int_equal(a->ef[i].body_len, b->ef[i].body_len);
+	}
+	assert_int_equal(a->mac_kind, b->mac_kind);
+	assert_int_equal(a->key_id, b->key_id);
+	assert_int_equal(a->mac_off, b->mac_off);
+	assert_int_equal(a->digest_len, b->digest_len);
+	assert_memory_equal(a->digest, b->digest, a->digest_len);
+}
+
+static void assert_arrays_zero(const struct ntp_pkt *p)
+{
+	static const uint8_t zero_digest[NTP_MAX_DIGEST];
+	for (size_t i = 0; i < NTP_MAX_EF; i++) {
+		assert_int_equal(p->ef[i].type, 0);
+		assert_int_equal(p->ef[i].len, 0);
+		assert_int_equal(p->ef[i].body_off, 0);
+		assert_int_equal(p->ef[i].body_len, 0);
+	}
+	assert_memory_equal(p->digest, zero_digest, NTP_MAX_DIGEST);
+}
+
+/* len octets of buf decoded into a zeroed struct, one full of 0xa5, and one
+ * that holds the result of a packet with 16 fields and a 20-octet MAC. */
+static void decode_over_old(const uint8_t *buf, size_t len, const struct ntp_pkt *full)
+{
+	static struct ntp_pkt clean, poisoned, reused;
+	memset(&clean, 0, sizeof clean);
+	memset(&poisoned, 0xa5, sizeof poisoned);
+	reused = *full;
+	uint8_t *b = dup_exact(buf, len);
+	enum ntp_status st = ntp_pkt_decode(b, len, &clean);
+	assert_int_equal(ntp_pkt_decode(b, len, &poisoned), st);
+	assert_int_equal(ntp_pkt_decode(b, len, &reused), st);
+	check_consistent(b, len, st, &poisoned);
+	check_consistent(b, len, st, &reused);
+	free(b);
+	assert_same_decode(&clean, &poisoned);
+	assert_same_decode(&clean, &reused);
+	if (st != NTP_OK) {
+		assert_arrays_zero(&poisoned);
+		assert_arrays_zero(&reused);
+	}
+}
+
+static void decode_ignores_old_contents(void **state)
+{
+	(void)state;
+	/* 16 fields of 16 octets and a SHA1 MAC: every array entry in use. */
+	uint8_t *buf = calloc(1, RND_MAX_LEN);
+	assert_non_null(buf);
+	size_t len = put_header(buf, 4, NTP_MODE_SERVER);
+	for (uint16_t i = 0; i < NTP_MAX_EF; i++)
+		put_ef(buf, &len, (uint16_t)(0x1000 + i), 16, 12);
+	put_trailer(buf, &len, 7, 24);
+	struct ntp_pkt full;
+	assert_int_equal(decode_copy(buf, len, &full), NTP_OK);
+	assert_int_equal(full.n_ef, NTP_MAX_EF);
+	assert_int_equal(full.digest_len, 20);
+	/* Every prefix of it and of each real packet, then random ones. */
+	for (size_t n = 0; n <= len; n++)
+		decode_over_old(buf, n, &full);
+	for (size_t i = 0; i < sizeof kats / sizeof kats[0]; i++)
+		for (size_t n = 0; n <= kats[i].len; n++)
+			decode_over_old(kats[i].pkt, n, &full);
+	rnd_state = test_seed ^ UINT64_C(0x5eed);
+	for (int iter = 0; iter < 4000; iter++) {
+		size_t n = iter % 2 ? random_packet(buf) : mutated_packet(buf);
+		decode_over_old(buf, n, &full);
+	}
+	free(buf);
+}
+
 /* ------------------------------------------------------------------------
  * 6. Kiss codes and refids
  * ------------------------------------------------------------------------ */
@@ -2065,6 +2159,7 @@ int main(void)
 		cmocka_unit_test(rejects_too_long),
 		cmocka_unit_test(strerror_names),
 		cmocka_unit_test(random_rejection_loop),
+		cmocka_unit_test(decode_ignores_old_contents),
 		cmocka_unit_test(kiss_codes),
 		cmocka_unit_test(refid_formats),
 	};

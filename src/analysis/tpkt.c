@@ -1,0 +1,97 @@
+/* tpkt.c - a captured packet made ready for the traffic analyses; see
+ * tpkt.h. */
+#include "analysis/tpkt.h"
+
+#include <string.h>
+
+#include "wire/frame.h"
+#include "wire/ntp.h"
+
+#define NS_PER_SEC 1000000000
+/* Seconds that fit in int64 nanoseconds with room for the fraction. */
+#define MAX_SEC (INT64_MAX / NS_PER_SEC - 1)
+
+static int64_t time_ns(const struct timespec *ts)
+{
+	if (ts->tv_sec > MAX_SEC || ts->tv_sec < -MAX_SEC || ts->tv_nsec < 0 ||
+	    ts->tv_nsec >= NS_PER_SEC)
+		return TPKT_NO_TIME;
+	return (int64_t)ts->tv_sec * NS_PER_SEC + ts->tv_nsec;
+}
+
+void tpkt_decode(const clients *cl, const delta *dl, uint32_t linktype, const uint8_t *frame,
+		 size_t caplen, const struct timespec *ts, struct tpkt *out)
+{
+	/* Every field a kind does not use is zeroed too: cheap, the same
+	 * cache lines are written anyway. */
+	out->t = time_ns(ts);
+	out->ip_version = out->ntp_version = out->ntp_mode = 0;
+	out->kod = out->rate = false;
+	out->rec = out->xmt = 0;
+	out->ck.ver = 0;
+	struct frame_view f;
+	enum frame_status fs = frame_decode(linktype, frame, caplen, &f);
+	if (fs == FRAME_FRAGMENT) {
+		out->kind = TPKT_FRAGMENT;
+		return;
+	}
+	if (fs == FRAME_TRUNCATED) {
+		out->kind = TPKT_TRUNCATED;
+		return;
+	}
+	if (fs != FRAME_OK || f.proto != 17) {
+		out->kind = TPKT_OTHER;
+		return;
+	}
+	if (f.payload_len < f.payload_wire_len) {
+		out->kind = TPKT_TRUNCATED;
+		return;
+	}
+	struct ntp_pkt n;
+	enum ntp_status ns = ntp_pkt_decode(f.payload, f.payload_len, &n);
+	if (ns == NTP_E_MODE) {
+		out->kind = TPKT_CONTROL;
+		return;
+	}
+	if (ns != NTP_OK) {
+		out->kind = TPKT_MALFORMED;
+		return;
+	}
+	out->ip_version = f.ip_version;
+	out->ntp_version = n.version;
+	out->ntp_mode = n.mode;
+	struct delta_flow fl;
+	fl.ip_version = f.ip_version;
+	if (n.mode == NTP_MODE_CLIENT || n.mode == NTP_MODE_ACTIVE) {
+		out->kind = TPKT_REQUEST;
+		memcpy(fl.client, f.src, 16);
+		memcpy(fl.server, f.dst, 16);
+		fl.cport = f.sport;
+		fl.sport = f.dport;
+		clients_key_make(cl, f.ip_version, f.src, &out->ck);
+		delta_key_make(dl, &fl, n.xmt_ts, &out->dk);
+	} else if (n.mode == NTP_MODE_SERVER || n.mode == NTP_MODE_PASSIVE) {
+		out->kind = TPKT_RESPONSE;
+		memcpy(fl.client, f.dst, 16);
+		memcpy(fl.server, f.src, 16);
+		fl.cport = f.dport;
+		fl.sport = f.sport;
+		out->kod = ntp_is_kod(&n);
+		out->rate = out->kod && memcmp(n.refid, "RATE", 4) == 0;
+		out->rec = n.rec_ts;
+		out->xmt = n.xmt_ts;
+		delta_key_make(dl, &fl, n.org_ts, &out->dk);
+	} else {
+		out->kind = TPKT_OTHER;
+	}
+}
+
+void tpkt_prefetch(const clients *cl, const delta *dl, const struct tpkt *p)
+{
+	if (p->kind == TPKT_REQUEST) {
+		clients_prefetch(cl, &p->ck);
+		delta_prefetch(dl, &p->dk);
+	} else if (p->kind == TPKT_RESPONSE) {
+		delta_prefetch(dl, &p->dk);
+	}
+}

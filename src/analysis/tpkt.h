@@ -1,0 +1,53 @@
+/* tpkt.h - one captured packet as the traffic analyses take it: decoded
+ * (frame, then NTP), classified, its capture time in integer nanoseconds,
+ * and the keys of clients.h and delta.h made with their hashes.  A pure
+ * function of the packet and of the two objects' seeds, so a reader thread
+ * can decode while another thread runs the analyses (tpkt_prefetch() is for
+ * that side).  Fields a kind does not use are zero, but for the keys: ck is
+ * set for requests only (ck.ver is 0 otherwise), dk for requests and
+ * responses. */
+#ifndef SUNDIAL_ANALYSIS_TPKT_H
+#define SUNDIAL_ANALYSIS_TPKT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "analysis/clients.h"
+#include "analysis/delta.h"
+
+enum tpkt_kind {
+	TPKT_REQUEST,  /* mode 3, or 1 (symmetric active) */
+	TPKT_RESPONSE, /* mode 4, or 2 (symmetric passive) */
+	TPKT_OTHER, /* NTP of another mode (broadcast), or a UDP/TCP/... packet that is not NTP */
+	TPKT_FRAGMENT,	/* an IP fragment (not reassembled) */
+	TPKT_TRUNCATED, /* cut by the capture inside a header or the UDP payload */
+	TPKT_CONTROL,	/* NTP mode 6 or 7 */
+	TPKT_MALFORMED, /* UDP that does not decode as NTP */
+};
+
+/* Capture times outside what int64 nanoseconds hold (before 1678 or after
+ * 2262): the caller uses its latest good time instead. */
+#define TPKT_NO_TIME INT64_MIN
+
+struct tpkt {
+	int64_t t; /* capture time, nanoseconds since the epoch, or TPKT_NO_TIME */
+	uint8_t kind;
+	uint8_t ip_version;
+	uint8_t ntp_version, ntp_mode;
+	bool kod, rate;	       /* response: a kiss-o'-death; its code is RATE */
+	uint64_t rec, xmt;     /* response: T2 and T3 */
+	struct clients_key ck; /* request: its source */
+	struct delta_key dk;   /* request: flow and transmit; response: flow and origin */
+};
+
+/* Decodes a frame of caplen captured octets of link type linktype, captured
+ * at ts.  cl and dl are only read (their hash seeds). */
+void tpkt_decode(const clients *cl, const delta *dl, uint32_t linktype, const uint8_t *frame,
+		 size_t caplen, const struct timespec *ts, struct tpkt *out);
+
+/* Starts fetching the table entries that applying p will touch. */
+void tpkt_prefetch(const clients *cl, const delta *dl, const struct tpkt *p);
+
+#endif
