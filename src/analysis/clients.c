@@ -170,6 +170,14 @@ static inline uint64_t be64(uint64_t w)
 	return v;
 }
 
+/* The key's /24 (the first 3 octets) or /64 as a number. */
+static inline uint64_t prefix_of(const struct clients_key *k)
+{
+	uint64_t w;
+	memcpy(&w, k->addr, 8);
+	return k->ver == 6 ? be64(w) : be64(w) >> 40;
+}
+
 static inline uint64_t addr_hash(const clients *c, const uint8_t addr[16])
 {
 	uint64_t w[2];
@@ -232,7 +240,7 @@ static uint16_t ivl_encode(double seconds)
 		return 0;
 	if (ms >= 4095.0 * 1073741824.0)
 		return UINT16_MAX;
-	uint64_t v = (uint64_t)llround(ms);
+	uint64_t v = (uint64_t)(ms + 0.5); /* ms > 0: rounds half up, as llround() */
 	if (v < 2048)
 		return (uint16_t)v;
 	unsigned sh = 63 - (unsigned)__builtin_clzll(v) - 11;
@@ -536,22 +544,27 @@ static struct client *client_get(clients *c, int ver, const uint8_t key[16], uin
 static void client_count(clients *c, struct client *r, double now)
 {
 	int64_t b = ifloor(now / c->ab_width);
+	/* The abuse ring is worked on in a local copy, loaded and stored whole:
+	 * reading it back right after storing single counters would stall. */
+	uint16_t ab[AB_N];
+	memcpy(ab, r->ab, sizeof ab);
 	if (r->requests > 0) {
 		r->ivl[(size_t)(r->requests - 1) % IVL_N] = ivl_encode(now - r->last);
 		int64_t b0 = ifloor(r->last / c->ab_width);
 		int64_t clear = b - b0 < AB_N ? b - b0 : AB_N;
 		for (int64_t k = 1; k <= clear; k++)
-			r->ab[mod_index(b0 + k, AB_N)] = 0;
+			ab[mod_index(b0 + k, AB_N)] = 0;
 	}
 	if (r->requests < UINT32_MAX)
 		r->requests++;
 	r->last = now;
-	uint16_t *cell = &r->ab[mod_index(b, AB_N)];
+	uint16_t *cell = &ab[mod_index(b, AB_N)];
 	if (*cell < UINT16_MAX)
 		(*cell)++;
 	unsigned sum = 0;
 	for (size_t k = 0; k < AB_N; k++)
-		sum += r->ab[k];
+		sum += ab[k];
+	memcpy(r->ab, ab, sizeof ab);
 	if (sum > r->peak)
 		r->peak = sum > UINT16_MAX ? UINT16_MAX : (uint16_t)sum;
 	if (r->epoch != c->epoch) {
@@ -585,31 +598,30 @@ static void approx_add(clients *c, size_t fam, uint64_t ha, uint64_t hp)
 	}
 }
 
+void clients_key_fill(int ip_version, const uint8_t addr[16], struct clients_key *k)
+{
+	memset(k, 0, sizeof *k);
+	if (ip_version != 4 && ip_version != 6)
+		return;
+	/* Loaded as the decoder stored them (4 octets for IPv4): a wider load
+	 * over narrower stores just made would stall. */
+	memcpy(k->addr, addr, ip_version == 6 ? 16 : 4);
+	k->ver = (uint8_t)ip_version;
+}
+
+void clients_key_hash(const clients *c, struct clients_key *k)
+{
+	if (!k->ver)
+		return;
+	k->hash = addr_hash(c, k->addr);
+	k->phash = prefix_hash(c, prefix_of(k));
+}
+
 void clients_key_make(const clients *c, int ip_version, const uint8_t addr[16],
 		      struct clients_key *k)
 {
-	if (ip_version != 4 && ip_version != 6) {
-		memset(k, 0, sizeof *k);
-		return;
-	}
-	/* Whole words, loaded as the decoder stored them (4 octets for IPv4):
-	 * a wider load over narrower stores just made would stall. */
-	uint64_t w[2];
-	if (ip_version == 6) {
-		memcpy(w, addr, 16);
-	} else {
-		uint32_t x;
-		memcpy(&x, addr, 4);
-		w[0] = x;
-		w[1] = 0;
-	}
-	memcpy(k->addr, w, 16);
-	k->ver = (uint8_t)ip_version;
-	memset(k->pad, 0, sizeof k->pad);
-	k->hash = hll_hash_words(c->seed, w, 2);
-	uint64_t pfx = ip_version == 6 ? be64(w[0]) : (uint64_t)(be64(w[0]) >> 40);
-	k->prefix = pfx;
-	k->phash = prefix_hash(c, pfx);
+	clients_key_fill(ip_version, addr, k);
+	clients_key_hash(c, k);
 }
 
 /* The client's record and its prefix's entry are likely cache misses, both. */
@@ -648,7 +660,7 @@ void clients_request(clients *c, double t, const struct clients_key *k, unsigned
 		return;
 	}
 	tally_touch(c, K_V4 + fam, old);
-	struct pentry *p = pt_get(c, &c->pt[fam], k->prefix, k->phash);
+	struct pentry *p = pt_get(c, &c->pt[fam], prefix_of(k), k->phash);
 	tally_touch(c, K_NET24 + fam, p->sec);
 	p->sec = c->cur_sec;
 }

@@ -23,11 +23,12 @@
  * Times are integer nanoseconds, so a wire delta is the exact difference of
  * the two capture times.  Percentiles are exact: every wire delta (and T3 -
  * T2, rounded to the nanosecond) is kept once, 8 bytes per pair, in the
- * current interval's array; delta_interval_take()
- * moves the interval's values to the array of closed intervals.  A query
- * sorts what was added since the last one (radix sort, then a merge into the
- * sorted part; deltas below 2^44 ns need four passes of 11 bits) and takes
- * the nearest rank over both arrays.  That is fine up
+ * current interval's array; delta_interval_take() moves the interval's
+ * values to the array of closed intervals.  A query selects the nearest
+ * ranks (quickselect, each rank above the previous one searched for above
+ * it: about two passes over the values for all four wire percentiles, no
+ * sort) over a scratch copy of both arrays, or in place when one of them is
+ * empty, as it is for a report without --every.  That is fine up
  * to tens of millions of pairs; past QS_EXACT_MAX (16.7 million) values an
  * array turns into a log-linear histogram of nanoseconds (HDR-style: 1024
  * sub-buckets per power of two, 295 KiB) whose percentiles are within 0.05%
@@ -74,7 +75,7 @@ struct slot {
  * past QS_EXACT_MAX. */
 struct qstore {
 	int64_t *v;
-	size_t n, cap, sorted; /* v[0 .. sorted) is in order */
+	size_t n, cap;
 	uint64_t *hdr;
 	uint64_t hdr_n;
 	int64_t min, max;
@@ -95,6 +96,7 @@ struct delta {
 	char pad0[64];
 	uint64_t seed;
 	char pad1[64];
+	uint64_t rng; /* for quickselect's pivots */
 	bool started;
 	int64_t now; /* latest capture time seen */
 
@@ -171,7 +173,7 @@ static void qs_to_hdr(struct qstore *q)
 	q->hdr_n = q->n;
 	free(q->v);
 	q->v = NULL;
-	q->n = q->cap = q->sorted = 0;
+	q->n = q->cap = 0;
 }
 
 static void qs_add(struct qstore *q, int64_t x)
@@ -196,92 +198,50 @@ static void qs_add(struct qstore *q, int64_t x)
 	q->v[q->n++] = x;
 }
 
-static int cmp_i64(const void *a, const void *b)
+/* Quickselect: moves the k-th smallest of v[lo .. hi) to v[k], with nothing
+ * larger before it and nothing smaller after it, so that later ranks above k
+ * only need v[k .. hi).  Pivots are the median of three random elements (prng:
+ * xorshift state, so that no arrival pattern can make it quadratic); each
+ * round is two branch-free passes, values below the pivot then values equal
+ * to it, so that runs of equal deltas (microsecond captures) end it at once.
+ * Expected cost about 2 (hi - lo) element moves. */
+static inline uint64_t xorshift(uint64_t *x)
 {
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-	return (x > y) - (x < y);
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
 }
 
-#define RADIX_BITS 11
-
-/* LSD radix sort of keys relative to the smallest value, 11 bits a pass,
- * as many passes as the spread (max - min) has digits: deltas within a few
- * seconds of each other take three passes, and spreads below 2^32 are sorted
- * as 32-bit keys, half the memory traffic. */
-#define RADIX_MASK ((1u << RADIX_BITS) - 1)
-
-#define RADIX_SORT(T, v, n, lo, passes)                                                            \
-	do {                                                                                       \
-		T *a_ = mem_alloc((n) * sizeof(T)), *b_ = mem_alloc((n) * sizeof(T));              \
-		size_t(*cnt_)[1 << RADIX_BITS] = mem_calloc((passes), sizeof *cnt_);               \
-		for (size_t i_ = 0; i_ < (n); i_++) {                                              \
-			a_[i_] = (T)((uint64_t)(v)[i_] - (uint64_t)(lo));                          \
-			for (unsigned p_ = 0; p_ < (passes); p_++)                                 \
-				cnt_[p_][(a_[i_] >> (p_ * RADIX_BITS)) & RADIX_MASK]++;            \
-		}                                                                                  \
-		for (unsigned p_ = 0; p_ < (passes); p_++) {                                       \
-			unsigned sh_ = p_ * RADIX_BITS;                                            \
-			size_t sum_ = 0;                                                           \
-			for (size_t d_ = 0; d_ <= RADIX_MASK; d_++) {                              \
-				size_t c_ = cnt_[p_][d_];                                          \
-				cnt_[p_][d_] = sum_;                                               \
-				sum_ += c_;                                                        \
-			}                                                                          \
-			for (size_t i_ = 0; i_ < (n); i_++)                                        \
-				b_[cnt_[p_][(a_[i_] >> sh_) & RADIX_MASK]++] = a_[i_];             \
-			T *t_ = a_;                                                                \
-			a_ = b_;                                                                   \
-			b_ = t_;                                                                   \
-		}                                                                                  \
-		for (size_t i_ = 0; i_ < (n); i_++)                                                \
-			(v)[i_] = (int64_t)((uint64_t)a_[i_] + (uint64_t)(lo));                    \
-		free(a_);                                                                          \
-		free(b_);                                                                          \
-		free(cnt_);                                                                        \
-	} while (0)
-
-static void sort_i64(int64_t *v, size_t n)
+static size_t partition_below(int64_t *v, size_t lo, size_t hi, int64_t p, bool or_equal)
 {
-	if (n < 512) {
-		qsort(v, n, sizeof v[0], cmp_i64);
-		return;
+	size_t j = lo;
+	for (size_t i = lo; i < hi; i++) {
+		int64_t x = v[i];
+		v[i] = v[j];
+		v[j] = x;
+		j += or_equal ? x <= p : x < p;
 	}
-	int64_t lo = v[0], hi = v[0];
-	for (size_t i = 1; i < n; i++) {
-		lo = v[i] < lo ? v[i] : lo;
-		hi = v[i] > hi ? v[i] : hi;
-	}
-	uint64_t spread = (uint64_t)hi - (uint64_t)lo;
-	if (spread == 0)
-		return;
-	unsigned bits = 64 - (unsigned)__builtin_clzll(spread);
-	unsigned passes = (bits + RADIX_BITS - 1) / RADIX_BITS;
-	if (bits <= 32)
-		RADIX_SORT(uint32_t, v, n, lo, passes);
-	else
-		RADIX_SORT(uint64_t, v, n, lo, passes);
+	return j;
 }
 
-/* Sorts what was added since the last sort, then merges it in from the back. */
-static void qs_sort(struct qstore *q)
+static void select_k(int64_t *v, size_t lo, size_t hi, size_t k, uint64_t *prng)
 {
-	if (q->hdr || q->sorted == q->n)
-		return;
-	size_t a = q->sorted, b = q->n - a;
-	sort_i64(q->v + a, b);
-	if (a > 0 && q->v[a - 1] > q->v[a]) {
-		int64_t *tmp = mem_alloc(b * sizeof tmp[0]);
-		memcpy(tmp, q->v + a, b * sizeof tmp[0]);
-		size_t i = a, j = b, k = q->n;
-		while (j > 0) {
-			if (i > 0 && q->v[i - 1] > tmp[j - 1])
-				q->v[--k] = q->v[--i];
-			else
-				q->v[--k] = tmp[--j];
+	while (hi - lo > 1) {
+		size_t span = hi - lo;
+		int64_t a = v[lo + xorshift(prng) % span], b = v[lo + xorshift(prng) % span],
+			c = v[lo + xorshift(prng) % span];
+		int64_t p = a < b ? (b < c ? b : a < c ? c : a) : (a < c ? a : b < c ? c : b);
+		size_t lt = partition_below(v, lo, hi, p, false); /* [lo, lt) < p */
+		if (k < lt) {
+			hi = lt;
+			continue;
 		}
-		free(tmp);
+		size_t le = partition_below(v, lt, hi, p, true); /* [lt, le) == p */
+		if (k < le)
+			return;
+		lo = le;
 	}
-	q->sorted = q->n;
 }
 
 static uint64_t qs_count(const struct qstore *q)
@@ -289,52 +249,64 @@ static uint64_t qs_count(const struct qstore *q)
 	return q->hdr ? q->hdr_n : q->n;
 }
 
-/* The k-th smallest (1-based) of two sorted arrays, k >= 1. */
-static int64_t kth_of_two(const int64_t *a, size_t na, const int64_t *b, size_t nb, size_t k)
-{
-	size_t lo = k > nb ? k - nb : 0, hi = k < na ? k : na;
-	while (lo < hi) { /* the fewest taken from a such that a[i] >= b[k - i - 1] */
-		size_t i = lo + (hi - lo) / 2, j = k - i;
-		if (j > 0 && i < na && a[i] < b[j - 1])
-			lo = i + 1;
-		else
-			hi = i;
-	}
-	size_t i = lo, j = k - lo;
-	int64_t x = i > 0 ? a[i - 1] : INT64_MIN, y = j > 0 ? b[j - 1] : INT64_MIN;
-	return x > y ? x : y;
-}
-
-/* Nearest rank over the values of a and b together: the smallest value with
- * at least a fraction p of them at or below it, in seconds.  NAN when there
- * are none. */
-static double qs_quantile2(struct qstore *a, struct qstore *b, double p)
+/* Nearest-rank quantiles over the values of a and b together, for the
+ * fractions p[0 .. np) in ascending order: the smallest value with at least a
+ * fraction p of them at or below it, in seconds; NAN when there are none.
+ * Exact arrays are partly reordered in place (their order means nothing). */
+static void qs_quantiles(struct qstore *a, struct qstore *b, const double *p, size_t np,
+			 uint64_t *prng, double *out)
 {
 	uint64_t n = qs_count(a) + qs_count(b);
-	if (n == 0)
-		return NAN;
-	double r = ceil(p * (double)n);
-	uint64_t rank = r < 1 ? 1 : r > (double)n ? n : (uint64_t)r;
+	size_t *rank = mem_alloc((np ? np : 1) * sizeof rank[0]);
+	for (size_t i = 0; i < np; i++) {
+		double r = ceil(p[i] * (double)n);
+		rank[i] = r < 1 ? 1 : r > (double)n ? (size_t)n : (size_t)r;
+		out[i] = NAN;
+	}
+	if (n == 0) {
+		free(rank);
+		return;
+	}
 	if (!a->hdr && !b->hdr) {
-		qs_sort(a);
-		qs_sort(b);
-		return (double)kth_of_two(a->v, a->n, b->v, b->n, (size_t)rank) / 1e9;
+		int64_t *v = a->v, *tmp = NULL;
+		if (a->n == 0) {
+			v = b->v;
+		} else if (b->n > 0) { /* both: a scratch copy */
+			v = tmp = mem_alloc((size_t)n * sizeof v[0]);
+			memcpy(v, a->v, a->n * sizeof v[0]);
+			memcpy(v + a->n, b->v, b->n * sizeof v[0]);
+		}
+		size_t lo = 0;
+		for (size_t i = 0; i < np; i++) {
+			size_t k = rank[i] - 1;
+			if (k < lo) /* fractions out of order: start over */
+				lo = 0;
+			select_k(v, lo, (size_t)n, k, prng);
+			out[i] = (double)v[k] / 1e9;
+			lo = k;
+		}
+		free(tmp);
+		free(rank);
+		return;
 	}
 	uint64_t *h = mem_calloc(HDR_N, sizeof h[0]);
 	hdr_add_all(h, a);
 	hdr_add_all(h, b);
-	int64_t lo = a->min < b->min ? a->min : b->min, hi = a->max > b->max ? a->max : b->max;
-	int64_t v = hi;
-	uint64_t cum = 0;
-	for (size_t i = 0; i < HDR_N; i++) {
-		cum += h[i];
-		if (cum >= rank) {
-			v = hdr_value(i);
-			break;
+	int64_t min = a->min < b->min ? a->min : b->min, max = a->max > b->max ? a->max : b->max;
+	for (size_t i = 0; i < np; i++) {
+		int64_t v = max;
+		uint64_t cum = 0;
+		for (size_t j = 0; j < HDR_N; j++) {
+			cum += h[j];
+			if (cum >= rank[i]) {
+				v = hdr_value(j);
+				break;
+			}
 		}
+		out[i] = (double)(v < min ? min : v > max ? max : v) / 1e9;
 	}
 	free(h);
-	return (double)(v < lo ? lo : v > hi ? hi : v) / 1e9;
+	free(rank);
 }
 
 /* Empties the store; a large array is given back. */
@@ -401,25 +373,39 @@ static inline void addr_words(bool v6, const uint8_t *a, uint64_t w[2])
 	}
 }
 
-void delta_key_make(const delta *d, const struct delta_flow *f, uint64_t ts, struct delta_key *k)
+void delta_key_fill(const struct delta_flow *f, uint64_t ts, struct delta_key *k)
 {
 	bool v6 = f->ip_version == 6;
-	uint64_t w[6];
-	w[0] = ts;
-	w[1] = (uint64_t)f->cport << 32 | (uint64_t)f->sport << 16 | (v6 ? 6 : 4);
-	addr_words(v6, f->client, &w[2]);
-	addr_words(v6, f->server, &w[4]);
-	memcpy(k->client, &w[2], 16);
-	memcpy(k->server, &w[4], 16);
+	uint64_t w[4];
+	addr_words(v6, f->client, &w[0]);
+	addr_words(v6, f->server, &w[2]);
+	memcpy(k->client, &w[0], 16);
+	memcpy(k->server, &w[2], 16);
 	k->ts = ts;
 	k->cport = f->cport;
 	k->sport = f->sport;
 	k->ver = v6 ? 6 : 4;
 	memset(k->pad, 0, sizeof k->pad);
+	k->hash = 0;
+}
+
+void delta_key_hash(const delta *d, struct delta_key *k)
+{
 	/* ts, ports and version, then the addresses, hashed with the table's
 	 * random seed. */
+	uint64_t w[6];
+	w[0] = k->ts;
+	w[1] = (uint64_t)k->cport << 32 | (uint64_t)k->sport << 16 | k->ver;
+	memcpy(&w[2], k->client, 16);
+	memcpy(&w[4], k->server, 16);
 	uint64_t h = hll_hash_words(d->seed, w, 6);
 	k->hash = (uint32_t)(h ^ h >> 32);
+}
+
+void delta_key_make(const delta *d, const struct delta_flow *f, uint64_t ts, struct delta_key *k)
+{
+	delta_key_fill(f, ts, k);
+	delta_key_hash(d, k);
 }
 
 static inline bool same_key(const struct dent *e, const struct delta_key *k)
@@ -516,6 +502,7 @@ delta *delta_new(double timeout)
 	if (getrandom(&s, sizeof s, GRND_NONBLOCK) != (ssize_t)sizeof s)
 		s = (uint64_t)(uintptr_t)d * 0xd6e8feb86659fd93ULL;
 	d->seed = s;
+	d->rng = s | 1;
 	d->cap = 256;
 	d->ring = mem_alloc(d->cap * sizeof d->ring[0]);
 	d->slot_cap = 2 * d->cap;
@@ -699,7 +686,8 @@ void delta_response(delta *d, int64_t t, const struct delta_key *k, uint64_t rec
 /* Counters of s; percentiles over the values of wire and server (the current
  * interval) and of wire0 and server0 (the closed ones, or empty stores). */
 static void fill_stats(const struct scope *s, struct qstore *wire0, struct qstore *wire,
-		       struct qstore *server0, struct qstore *server, struct delta_stats *out)
+		       struct qstore *server0, struct qstore *server, uint64_t *prng,
+		       struct delta_stats *out)
 {
 	memset(out, 0, sizeof *out);
 	out->requests = s->requests;
@@ -717,26 +705,31 @@ static void fill_stats(const struct scope *s, struct qstore *wire0, struct qstor
 	} else {
 		out->min = out->max = NAN;
 	}
-	out->p50 = qs_quantile2(wire0, wire, 0.50);
-	out->p90 = qs_quantile2(wire0, wire, 0.90);
-	out->p99 = qs_quantile2(wire0, wire, 0.99);
-	out->p999 = qs_quantile2(wire0, wire, 0.999);
-	out->server_p50 = qs_quantile2(server0, server, 0.50);
-	out->server_p99 = qs_quantile2(server0, server, 0.99);
+	static const double wp[] = { 0.50, 0.90, 0.99, 0.999 }, sp[] = { 0.50, 0.99 };
+	double wq[4], sq[2];
+	qs_quantiles(wire0, wire, wp, 4, prng, wq);
+	qs_quantiles(server0, server, sp, 2, prng, sq);
+	out->p50 = wq[0];
+	out->p90 = wq[1];
+	out->p99 = wq[2];
+	out->p999 = wq[3];
+	out->server_p50 = sq[0];
+	out->server_p99 = sq[1];
 	out->only_requests = s->requests > 0 && s->responses == 0;
 	out->only_responses = s->responses > 0 && s->requests == 0;
 }
 
 void delta_stats(delta *d, struct delta_stats *out)
 {
-	fill_stats(&d->total, &d->wire_closed, &d->wire_iv, &d->server_closed, &d->server_iv, out);
+	fill_stats(&d->total, &d->wire_closed, &d->wire_iv, &d->server_closed, &d->server_iv,
+		   &d->rng, out);
 }
 
 void delta_interval_take(delta *d, struct delta_stats *out)
 {
 	struct qstore none;
 	qs_init(&none);
-	fill_stats(&d->iv, &none, &d->wire_iv, &none, &d->server_iv, out);
+	fill_stats(&d->iv, &none, &d->wire_iv, &none, &d->server_iv, &d->rng, out);
 	memset(&d->iv, 0, sizeof d->iv);
 	qs_move(&d->wire_closed, &d->wire_iv);
 	qs_move(&d->server_closed, &d->server_iv);

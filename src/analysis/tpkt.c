@@ -19,8 +19,8 @@ static int64_t time_ns(const struct timespec *ts)
 	return (int64_t)ts->tv_sec * NS_PER_SEC + ts->tv_nsec;
 }
 
-void tpkt_decode(const clients *cl, const delta *dl, uint32_t linktype, const uint8_t *frame,
-		 size_t caplen, const struct timespec *ts, struct tpkt *out)
+void tpkt_decode(uint32_t linktype, const uint8_t *frame, size_t caplen, const struct timespec *ts,
+		 struct tpkt *out)
 {
 	/* Every field a kind does not use is zeroed too: cheap, the same
 	 * cache lines are written anyway. */
@@ -60,29 +60,43 @@ void tpkt_decode(const clients *cl, const delta *dl, uint32_t linktype, const ui
 	out->ip_version = f.ip_version;
 	out->ntp_version = n.version;
 	out->ntp_mode = n.mode;
+	/* The addresses are copied as the decoder stored them, 4 octets for
+	 * IPv4 (the key makers read no more): a wider load over the narrower
+	 * store just made would stall. */
 	struct delta_flow fl;
 	fl.ip_version = f.ip_version;
+	size_t alen = f.ip_version == 6 ? 16 : 4;
 	if (n.mode == NTP_MODE_CLIENT || n.mode == NTP_MODE_ACTIVE) {
 		out->kind = TPKT_REQUEST;
-		memcpy(fl.client, f.src, 16);
-		memcpy(fl.server, f.dst, 16);
+		memcpy(fl.client, f.src, alen);
+		memcpy(fl.server, f.dst, alen);
 		fl.cport = f.sport;
 		fl.sport = f.dport;
-		clients_key_make(cl, f.ip_version, f.src, &out->ck);
-		delta_key_make(dl, &fl, n.xmt_ts, &out->dk);
+		clients_key_fill(f.ip_version, f.src, &out->ck);
+		delta_key_fill(&fl, n.xmt_ts, &out->dk);
 	} else if (n.mode == NTP_MODE_SERVER || n.mode == NTP_MODE_PASSIVE) {
 		out->kind = TPKT_RESPONSE;
-		memcpy(fl.client, f.dst, 16);
-		memcpy(fl.server, f.src, 16);
+		memcpy(fl.client, f.dst, alen);
+		memcpy(fl.server, f.src, alen);
 		fl.cport = f.dport;
 		fl.sport = f.sport;
 		out->kod = ntp_is_kod(&n);
 		out->rate = out->kod && memcmp(n.refid, "RATE", 4) == 0;
 		out->rec = n.rec_ts;
 		out->xmt = n.xmt_ts;
-		delta_key_make(dl, &fl, n.org_ts, &out->dk);
+		delta_key_fill(&fl, n.org_ts, &out->dk);
 	} else {
 		out->kind = TPKT_OTHER;
+	}
+}
+
+void tpkt_hash(const clients *cl, const delta *dl, struct tpkt *p)
+{
+	if (p->kind == TPKT_REQUEST) {
+		clients_key_hash(cl, &p->ck);
+		delta_key_hash(dl, &p->dk);
+	} else if (p->kind == TPKT_RESPONSE) {
+		delta_key_hash(dl, &p->dk);
 	}
 }
 

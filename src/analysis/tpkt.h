@@ -31,23 +31,27 @@ enum tpkt_kind {
  * 2262): the caller uses its latest good time instead. */
 #define TPKT_NO_TIME INT64_MIN
 
-struct tpkt {
-	int64_t t; /* capture time, nanoseconds since the epoch, or TPKT_NO_TIME */
-	uint8_t kind;
-	uint8_t ip_version;
-	uint8_t ntp_version, ntp_mode;
-	bool kod, rate;	       /* response: a kiss-o'-death; its code is RATE */
+struct tpkt {		       /* 128 octets, two cache lines: the reader thread hands them over */
+	int64_t t;	       /* capture time, nanoseconds since the epoch, or TPKT_NO_TIME */
 	uint64_t rec, xmt;     /* response: T2 and T3 */
 	struct clients_key ck; /* request: its source */
 	struct delta_key dk;   /* request: flow and transmit; response: flow and origin */
-};
+	uint8_t kind;
+	uint8_t ip_version;
+	uint8_t ntp_version, ntp_mode;
+	bool kod, rate; /* response: a kiss-o'-death; its code is RATE */
+} __attribute__((aligned(64)));
+_Static_assert(sizeof(struct tpkt) == 128, "a decoded packet is two cache lines");
 
 /* Decodes a frame of caplen captured octets of link type linktype, captured
- * at ts.  cl and dl are only read (their hash seeds). */
-void tpkt_decode(const clients *cl, const delta *dl, uint32_t linktype, const uint8_t *frame,
-		 size_t caplen, const struct timespec *ts, struct tpkt *out);
+ * at ts.  The keys' hashes are left to tpkt_hash(). */
+void tpkt_decode(uint32_t linktype, const uint8_t *frame, size_t caplen, const struct timespec *ts,
+		 struct tpkt *out);
 
-/* Starts fetching the table entries that applying p will touch. */
+/* Hashes p's keys for cl and dl (only their seeds are read). */
+void tpkt_hash(const clients *cl, const delta *dl, struct tpkt *p);
+
+/* Starts fetching the table entries that applying p (hashed) will touch. */
 void tpkt_prefetch(const clients *cl, const delta *dl, const struct tpkt *p);
 
 #endif

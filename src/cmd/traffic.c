@@ -427,8 +427,6 @@ struct batch {
 
 struct reader {
 	capture *cap;
-	const clients *cl;
-	const delta *dl;
 	bq *q;
 };
 
@@ -451,8 +449,7 @@ static void *reader_main(void *arg)
 					str_copy(b->err, capture_error(rd->cap), sizeof b->err);
 				break;
 			}
-			tpkt_decode(rd->cl, rd->dl, cp.linktype, cp.data, cp.caplen, &cp.ts,
-				    &b->p[b->n++]);
+			tpkt_decode(cp.linktype, cp.data, cp.caplen, &cp.ts, &b->p[b->n++]);
 		}
 		b->progress = capture_progress(rd->cap);
 		int end = b->end;
@@ -464,15 +461,32 @@ static void *reader_main(void *arg)
 	return NULL;
 }
 
-/* The packets of one batch, fetching ahead. */
-static size_t apply_batch(struct run *r, const struct tpkt *p, size_t n)
+/* Hashes the keys of p and starts fetching what applying it will touch. */
+static inline void ready(struct run *r, struct tpkt *p)
+{
+	tpkt_hash(r->cl, r->dl, p);
+	tpkt_prefetch(r->cl, r->dl, p);
+}
+
+/* The packets of one batch.  They come from the reader's core: each is
+ * fetched 2 * PREFETCH places ahead, hashed and its table entries fetched
+ * PREFETCH places ahead, so that those misses overlap the work. */
+static size_t apply_batch(struct run *r, struct tpkt *p, size_t n)
 {
 	const struct opts *o = r->o;
+	for (size_t i = 0; i < n && i < 2 * PREFETCH; i++) {
+		__builtin_prefetch(&p[i], 1);
+		__builtin_prefetch((char *)&p[i] + 64, 1);
+	}
 	for (size_t i = 0; i < n && i < PREFETCH; i++)
-		tpkt_prefetch(r->cl, r->dl, &p[i]);
+		ready(r, &p[i]);
 	for (size_t i = 0; i < n; i++) {
+		if (i + 2 * PREFETCH < n) {
+			__builtin_prefetch(&p[i + 2 * PREFETCH], 1);
+			__builtin_prefetch((char *)&p[i + 2 * PREFETCH] + 64, 1);
+		}
 		if (i + PREFETCH < n)
-			tpkt_prefetch(r->cl, r->dl, &p[i + PREFETCH]);
+			ready(r, &p[i + PREFETCH]);
 		apply(r, &p[i]);
 		if (o->count && r->packets >= o->count)
 			return i + 1;
@@ -884,7 +898,8 @@ static int run_live(struct run *r, capture *cap)
 		}
 		if (n == 1) {
 			struct tpkt p;
-			tpkt_decode(r->cl, r->dl, cp.linktype, cp.data, cp.caplen, &cp.ts, &p);
+			tpkt_decode(cp.linktype, cp.data, cp.caplen, &cp.ts, &p);
+			tpkt_hash(r->cl, r->dl, &p);
 			apply(r, &p);
 			if (o->count && r->packets >= o->count)
 				break;
@@ -920,7 +935,8 @@ static int run_files(struct run *r, capture *cap)
 		if (n == 0)
 			break;
 		struct tpkt p;
-		tpkt_decode(r->cl, r->dl, cp.linktype, cp.data, cp.caplen, &cp.ts, &p);
+		tpkt_decode(cp.linktype, cp.data, cp.caplen, &cp.ts, &p);
+		tpkt_hash(r->cl, r->dl, &p);
 		apply(r, &p);
 		if (o->count && r->packets >= o->count)
 			break;
@@ -935,7 +951,7 @@ static int run_files(struct run *r, capture *cap)
 static int run_files_threaded(struct run *r, capture *cap)
 {
 	const struct opts *o = r->o;
-	struct reader rd = { cap, r->cl, r->dl, bq_new(N_BATCH, sizeof(struct batch)) };
+	struct reader rd = { cap, bq_new(N_BATCH, sizeof(struct batch)) };
 	pthread_t th;
 	int e = pthread_create(&th, NULL, reader_main, &rd);
 	if (e != 0) {
@@ -944,7 +960,7 @@ static int run_files_threaded(struct run *r, capture *cap)
 	}
 	int status = EXIT_OK;
 	for (;;) {
-		const struct batch *b = bq_take(rd.q);
+		struct batch *b = bq_take(rd.q);
 		if (!b)
 			break;
 		size_t used = apply_batch(r, b->p, b->n);

@@ -14,8 +14,10 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 
+#include "common/log.h"
 #include "common/mem.h"
 
 #define SPINS 4000
@@ -35,8 +37,15 @@ bq *bq_new(size_t n, size_t size)
 {
 	bq *q = mem_calloc(1, sizeof *q);
 	q->n = n ? n : 1;
-	q->size = size;
-	q->mem = mem_calloc(q->n, size);
+	/* Slots on cache-line boundaries, sizes rounded up to whole lines, so
+	 * that no line is shared by two slots. */
+	size_t stride = (size + 63) & ~(size_t)63;
+	void *mem = NULL;
+	if (stride < size || q->n > SIZE_MAX / stride ||
+	    posix_memalign(&mem, 64, q->n * stride) != 0)
+		fatal("out of memory (%zu x %zu bytes)", q->n, size);
+	q->mem = mem;
+	q->size = stride;
 	atomic_init(&q->head, 0);
 	atomic_init(&q->tail, 0);
 	atomic_init(&q->closed, false);

@@ -10,8 +10,10 @@
 
 typedef struct bq bq;
 
-bq *bq_new(size_t n, size_t size); /* aborts when out of memory, like mem_alloc */
-void bq_free(bq *q);		   /* accepts NULL; both threads must be done with it */
+/* n slots of size octets, each starting on a 64-octet boundary.  Exits
+ * when out of memory, like mem_alloc(). */
+bq *bq_new(size_t n, size_t size);
+void bq_free(bq *q); /* accepts NULL; both threads must be done with it */
 
 /* Producer: a free slot to fill, waiting for one; NULL once the consumer
  * has cancelled. */
