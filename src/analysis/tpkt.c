@@ -20,7 +20,7 @@ static int64_t time_ns(const struct timespec *ts)
 }
 
 void tpkt_decode(uint32_t linktype, const uint8_t *frame, size_t caplen, const struct timespec *ts,
-		 struct tpkt *out)
+		 uint16_t port, struct tpkt *out)
 {
 	/* Every field a kind does not use is zeroed too: cheap, the same
 	 * cache lines are written anyway. */
@@ -39,7 +39,7 @@ void tpkt_decode(uint32_t linktype, const uint8_t *frame, size_t caplen, const s
 		out->kind = TPKT_TRUNCATED;
 		return;
 	}
-	if (fs != FRAME_OK || f.proto != 17) {
+	if (fs != FRAME_OK || f.proto != 17 || (port && f.sport != port && f.dport != port)) {
 		out->kind = TPKT_OTHER;
 		return;
 	}

@@ -44,9 +44,11 @@ struct tpkt {		       /* 128 octets, two cache lines: the reader thread hands th
 _Static_assert(sizeof(struct tpkt) == 128, "a decoded packet is two cache lines");
 
 /* Decodes a frame of caplen captured octets of link type linktype, captured
- * at ts.  The keys' hashes are left to tpkt_hash(). */
+ * at ts.  port: UDP packets to or from another port are TPKT_OTHER; 0 takes
+ * any port (a capture filter chose the packets).  The keys' hashes are left
+ * to tpkt_hash(). */
 void tpkt_decode(uint32_t linktype, const uint8_t *frame, size_t caplen, const struct timespec *ts,
-		 struct tpkt *out);
+		 uint16_t port, struct tpkt *out);
 
 /* Hashes p's keys for cl and dl (only their seeds are read). */
 void tpkt_hash(const clients *cl, const delta *dl, struct tpkt *p);

@@ -363,6 +363,13 @@ static void print_row_csv(const struct row *w, bool header)
 	       (unsigned long long)w->ds.unanswered);
 }
 
+/* Without -f, NTP is UDP to or from port 123 (live, the kernel filters
+ * that already); with -f, whatever UDP the filter passes. */
+static uint16_t ntp_port(const struct opts *o)
+{
+	return o->filter ? 0 : 123;
+}
+
 /* One decoded packet through the analyses. */
 static void apply(struct run *r, const struct tpkt *p)
 {
@@ -427,6 +434,7 @@ struct batch {
 
 struct reader {
 	capture *cap;
+	uint16_t port;
 	bq *q;
 };
 
@@ -449,7 +457,8 @@ static void *reader_main(void *arg)
 					str_copy(b->err, capture_error(rd->cap), sizeof b->err);
 				break;
 			}
-			tpkt_decode(cp.linktype, cp.data, cp.caplen, &cp.ts, &b->p[b->n++]);
+			tpkt_decode(cp.linktype, cp.data, cp.caplen, &cp.ts, rd->port,
+				    &b->p[b->n++]);
 		}
 		b->progress = capture_progress(rd->cap);
 		int end = b->end;
@@ -898,7 +907,7 @@ static int run_live(struct run *r, capture *cap)
 		}
 		if (n == 1) {
 			struct tpkt p;
-			tpkt_decode(cp.linktype, cp.data, cp.caplen, &cp.ts, &p);
+			tpkt_decode(cp.linktype, cp.data, cp.caplen, &cp.ts, ntp_port(o), &p);
 			tpkt_hash(r->cl, r->dl, &p);
 			apply(r, &p);
 			if (o->count && r->packets >= o->count)
@@ -935,7 +944,7 @@ static int run_files(struct run *r, capture *cap)
 		if (n == 0)
 			break;
 		struct tpkt p;
-		tpkt_decode(cp.linktype, cp.data, cp.caplen, &cp.ts, &p);
+		tpkt_decode(cp.linktype, cp.data, cp.caplen, &cp.ts, ntp_port(o), &p);
 		tpkt_hash(r->cl, r->dl, &p);
 		apply(r, &p);
 		if (o->count && r->packets >= o->count)
@@ -951,7 +960,7 @@ static int run_files(struct run *r, capture *cap)
 static int run_files_threaded(struct run *r, capture *cap)
 {
 	const struct opts *o = r->o;
-	struct reader rd = { cap, bq_new(N_BATCH, sizeof(struct batch)) };
+	struct reader rd = { cap, ntp_port(o), bq_new(N_BATCH, sizeof(struct batch)) };
 	pthread_t th;
 	int e = pthread_create(&th, NULL, reader_main, &rd);
 	if (e != 0) {
@@ -1027,8 +1036,10 @@ int cmd_traffic(int argc, char **argv)
 			return EXIT_PERM;
 		}
 	} else {
-		cap = capture_open_files(o.files, o.n_files, o.filter ? o.filter : "udp port 123",
-					 err, sizeof err);
+		/* No default filter for files: the decoder takes port 123 itself,
+		 * also behind VLAN tags, PPPoE and IPv6 extension headers, which
+		 * "udp port 123" would miss, and libpcap's filter costs more. */
+		cap = capture_open_files(o.files, o.n_files, o.filter, err, sizeof err);
 		if (!cap) {
 			fprintf(stderr, "sundial traffic: %s\n", err);
 			return EXIT_INPUT;

@@ -1154,14 +1154,14 @@ PYEOF
 # pairs_check VIEW PAIRS: the PAIR lines of `sundial traffic --pairs`
 # (file PAIRS) against tshark_view's JSON (file VIEW); prints JSON: lines,
 # n_bad_lines (not of the documented form), n_unknown (no such request and
-# response in tshark's view: client, server, request time), missing (pairs
-# tshark's view has and sundial not), n_wire_bad (wire delta off by more
-# than 1 us), tshark_compared / n_tshark_bad (pairs whose request was the
+# response in tshark's view: client, server, exact request time), missing
+# (pairs tshark's view has and sundial not), n_wire_bad (wire delta not the
+# exact difference of the capture times), tshark_compared / n_tshark_bad (pairs whose request was the
 # only one waiting, against ntp.delta_time and ntp.request_in),
 # n_missing_tshark, repeated (PAIR lines for a pair already printed),
-# max_t_diff_ns (request time vs the capture's), server_compared /
-# n_server_bad (T3 - T2 against
-# ntp.xmt - ntp.rec, 1 us), max_*_diff_ns, ambiguous; the first few of
+# max_t_diff_ns (request time vs the capture's: must be 0), server_compared /
+# n_server_bad (T3 - T2 against ntp.xmt - ntp.rec, within 2 ns: both are
+# rounded to the ns), max_*_diff_ns, ambiguous; the first few of
 # each kind of failure in bad_lines, unknown, wire_bad, tshark_bad,
 # server_bad, missing_tshark.
 pairs_check() {
@@ -1182,12 +1182,15 @@ def ep(s):
 
 
 def ns(s):
-    a, _, b = s.partition(".")
-    return int(a) * 10**9 + int(b[:9].ljust(9, "0"))
+    """'1767225600.000000001' or '-0.000001000' in ns, exactly."""
+    neg = s.startswith("-")
+    a, _, b = s.lstrip("-").partition(".")
+    v = int(a) * 10**9 + int(b[:9].ljust(9, "0"))
+    return -v if neg else v
 
 
-# Pairs by flow; a PAIR line's request time may differ from the capture's
-# by a double's rounding (about 0.2 us at today's Unix times): 1 us allowed.
+# Pairs by flow.  PAIR lines carry exact nanoseconds: request times and wire
+# deltas must equal the capture's and tshark's to the nanosecond.
 want, by_flow = {}, {}
 for p in v["pairs"]:
     f = (str(ipaddress.ip_address(p["client"])), p["cport"], str(ipaddress.ip_address(p["server_addr"])), p["sport"])
@@ -1214,7 +1217,7 @@ for line in open(sys.argv[2]):
         res["bad_lines"].append(line)
         continue
     t = ns(t)
-    near = [p for p in by_flow.get((ca, cp, sa, sp), []) if abs(p["t_request"] - t) <= 1000]
+    near = [p for p in by_flow.get((ca, cp, sa, sp), []) if p["t_request"] == t]
     if not near:
         res["unknown"].append(line)
         continue
@@ -1225,16 +1228,16 @@ for line in open(sys.argv[2]):
         res["repeated"] += 1
     got.add(k)
     res["matched"] += 1
-    wire_ns = round(float(wire) * 1e9)
+    wire_ns = ns(wire)
     d = abs(wire_ns - p["wire"])
     res["max_wire_diff_ns"] = max(res["max_wire_diff_ns"], d)
-    if d > 1000:
+    if d != 0:
         res["wire_bad"].append([line, p["wire"]])
     if p["unambiguous"] and p["tshark_delta"] is not None:
         res["tshark_compared"] += 1
         d = abs(wire_ns - p["tshark_delta"])
         res["max_tshark_diff_ns"] = max(res["max_tshark_diff_ns"], d)
-        if d > 1000 or p["tshark_req"] != p["req"]:
+        if d != 0 or p["tshark_req"] != p["req"]:
             res["tshark_bad"].append([line, p["tshark_delta"], p["tshark_req"], p["req"]])
     if p["server"] is None:
         if server != "-":
@@ -1243,7 +1246,7 @@ for line in open(sys.argv[2]):
         res["server_compared"] += 1
         d = abs(round(float(server) * 1e9) - p["server"]) if server != "-" else 10**18
         res["max_server_diff_ns"] = max(res["max_server_diff_ns"], d)
-        if d > 1000:
+        if d > 2:  # both sides rounded to the ns
             res["server_bad"].append([line, p["server"]])
 # Every pair tshark makes with one request waiting must be among sundial's.
 for k, p in want.items():

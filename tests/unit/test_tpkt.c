@@ -204,7 +204,7 @@ static void decode_ntp(int ipv, bool reply, const struct ntp *h, struct tpkt *ou
 	struct frame f;
 	build(&p, &f);
 	memset(out, 0xa5, sizeof *out); /* no field left from before */
-	tpkt_decode(LINKTYPE_ETHERNET, f.b, f.n, &ts0, out);
+	tpkt_decode(LINKTYPE_ETHERNET, f.b, f.n, &ts0, 123, out);
 	tpkt_hash(cl, dl, out);
 }
 
@@ -384,22 +384,43 @@ static void control_malformed_other(void **state)
 			 .plen = NTP_LEN };
 	struct frame f;
 	build(&p, &f);
-	tpkt_decode(LINKTYPE_ETHERNET, f.b, f.n, &ts0, &t);
+	tpkt_decode(LINKTYPE_ETHERNET, f.b, f.n, &ts0, 123, &t);
 	tpkt_hash(cl, dl, &t);
 	assert_int_equal(t.kind, TPKT_OTHER);
 	p.ipv = 6;
 	p.src = client6;
 	p.dst = server6;
 	build(&p, &f);
-	tpkt_decode(LINKTYPE_ETHERNET, f.b, f.n, &ts0, &t);
+	tpkt_decode(LINKTYPE_ETHERNET, f.b, f.n, &ts0, 123, &t);
 	tpkt_hash(cl, dl, &t);
 	assert_int_equal(t.kind, TPKT_OTHER);
 	/* Not IP at all (ARP) */
 	f.b[12] = 0x08;
 	f.b[13] = 0x06;
-	tpkt_decode(LINKTYPE_ETHERNET, f.b, f.n, &ts0, &t);
+	tpkt_decode(LINKTYPE_ETHERNET, f.b, f.n, &ts0, 123, &t);
 	tpkt_hash(cl, dl, &t);
 	assert_int_equal(t.kind, TPKT_OTHER);
+
+	/* UDP between other ports: not NTP when port 123 is asked for (no -f),
+	 * a request when any port goes (a filter chose the packets); and port
+	 * 123 on either side is enough. */
+	p.ipv = 4;
+	p.src = client4;
+	p.dst = server4;
+	p.proto = 17;
+	p.sport = 40000;
+	p.dport = 11123;
+	build(&p, &f);
+	tpkt_decode(LINKTYPE_ETHERNET, f.b, f.n, &ts0, 123, &t);
+	assert_int_equal(t.kind, TPKT_OTHER);
+	tpkt_decode(LINKTYPE_ETHERNET, f.b, f.n, &ts0, 0, &t);
+	assert_int_equal(t.kind, TPKT_REQUEST);
+	tpkt_decode(LINKTYPE_ETHERNET, f.b, f.n, &ts0, 11123, &t);
+	assert_int_equal(t.kind, TPKT_REQUEST);
+	p.sport = 123;
+	build(&p, &f);
+	tpkt_decode(LINKTYPE_ETHERNET, f.b, f.n, &ts0, 123, &t);
+	assert_int_equal(t.kind, TPKT_REQUEST);
 }
 
 static void truncated_and_fragments(void **state)
@@ -423,23 +444,23 @@ static void truncated_and_fragments(void **state)
 		assert_int_equal(f.n, hdrs + NTP_LEN);
 		struct tpkt t;
 		/* Whole: a request. */
-		tpkt_decode(LINKTYPE_ETHERNET, f.b, f.n, &ts0, &t);
+		tpkt_decode(LINKTYPE_ETHERNET, f.b, f.n, &ts0, 123, &t);
 		tpkt_hash(cl, dl, &t);
 		assert_int_equal(t.kind, TPKT_REQUEST);
 		/* The UDP payload cut by the snap length, at every length. */
 		for (size_t cap = hdrs; cap < f.n; cap++) {
-			tpkt_decode(LINKTYPE_ETHERNET, f.b, cap, &ts0, &t);
+			tpkt_decode(LINKTYPE_ETHERNET, f.b, cap, &ts0, 123, &t);
 			tpkt_hash(cl, dl, &t);
 			assert_int_equal(t.kind, TPKT_TRUNCATED);
 		}
 		/* Cut inside the IP header (and inside the Ethernet and UDP
 		 * headers). */
 		for (size_t cap = 0; cap < hdrs; cap++) {
-			tpkt_decode(LINKTYPE_ETHERNET, f.b, cap, &ts0, &t);
+			tpkt_decode(LINKTYPE_ETHERNET, f.b, cap, &ts0, 123, &t);
 			tpkt_hash(cl, dl, &t);
 			assert_int_equal(t.kind, TPKT_TRUNCATED);
 		}
-		tpkt_decode(LINKTYPE_ETHERNET, f.b, 14 + 10, &ts0, &t);
+		tpkt_decode(LINKTYPE_ETHERNET, f.b, 14 + 10, &ts0, 123, &t);
 		tpkt_hash(cl, dl, &t);
 		assert_int_equal(t.kind, TPKT_TRUNCATED);
 	}
@@ -458,7 +479,7 @@ static void truncated_and_fragments(void **state)
 		struct frame f;
 		build(&p, &f);
 		struct tpkt t;
-		tpkt_decode(LINKTYPE_ETHERNET, f.b, f.n, &ts0, &t);
+		tpkt_decode(LINKTYPE_ETHERNET, f.b, f.n, &ts0, 123, &t);
 		tpkt_hash(cl, dl, &t);
 		assert_int_equal(t.kind, TPKT_FRAGMENT);
 	}
@@ -475,7 +496,7 @@ static void truncated_and_fragments(void **state)
 	struct frame f;
 	build(&p, &f);
 	struct tpkt t;
-	tpkt_decode(LINKTYPE_ETHERNET, f.b, f.n, &ts0, &t);
+	tpkt_decode(LINKTYPE_ETHERNET, f.b, f.n, &ts0, 123, &t);
 	tpkt_hash(cl, dl, &t);
 	assert_int_equal(t.kind, TPKT_REQUEST);
 }
@@ -498,32 +519,32 @@ static void capture_time(void **state)
 	build(&p, &f);
 	struct tpkt t;
 	struct timespec ts = { T26, 999999999 };
-	tpkt_decode(LINKTYPE_ETHERNET, f.b, f.n, &ts, &t);
+	tpkt_decode(LINKTYPE_ETHERNET, f.b, f.n, &ts, 123, &t);
 	tpkt_hash(cl, dl, &t);
 	assert_true(t.t == INT64_C(1767225600999999999));
 	ts.tv_nsec = 0;
-	tpkt_decode(LINKTYPE_ETHERNET, f.b, f.n, &ts, &t);
+	tpkt_decode(LINKTYPE_ETHERNET, f.b, f.n, &ts, 123, &t);
 	tpkt_hash(cl, dl, &t);
 	assert_true(t.t == INT64_C(1767225600000000000));
 	ts.tv_sec = 0;
 	ts.tv_nsec = 1;
-	tpkt_decode(LINKTYPE_ETHERNET, f.b, f.n, &ts, &t);
+	tpkt_decode(LINKTYPE_ETHERNET, f.b, f.n, &ts, 123, &t);
 	tpkt_hash(cl, dl, &t);
 	assert_true(t.t == 1);
 	/* Before 1970 (a bad clock) still converts. */
 	ts.tv_sec = -1;
 	ts.tv_nsec = 500000000;
-	tpkt_decode(LINKTYPE_ETHERNET, f.b, f.n, &ts, &t);
+	tpkt_decode(LINKTYPE_ETHERNET, f.b, f.n, &ts, 123, &t);
 	tpkt_hash(cl, dl, &t);
 	assert_true(t.t == -500000000);
 	/* Nanoseconds out of range. */
 	ts.tv_sec = T26;
 	ts.tv_nsec = 1000000000;
-	tpkt_decode(LINKTYPE_ETHERNET, f.b, f.n, &ts, &t);
+	tpkt_decode(LINKTYPE_ETHERNET, f.b, f.n, &ts, 123, &t);
 	tpkt_hash(cl, dl, &t);
 	assert_true(t.t == TPKT_NO_TIME);
 	ts.tv_nsec = -1;
-	tpkt_decode(LINKTYPE_ETHERNET, f.b, f.n, &ts, &t);
+	tpkt_decode(LINKTYPE_ETHERNET, f.b, f.n, &ts, 123, &t);
 	tpkt_hash(cl, dl, &t);
 	assert_true(t.t == TPKT_NO_TIME);
 	/* The packet is still decoded. */
@@ -534,24 +555,24 @@ static void capture_time(void **state)
 		const int64_t max_sec = INT64_MAX / 1000000000 - 1; /* 9223372035 */
 		ts.tv_nsec = 999999999;
 		ts.tv_sec = (time_t)max_sec;
-		tpkt_decode(LINKTYPE_ETHERNET, f.b, f.n, &ts, &t);
+		tpkt_decode(LINKTYPE_ETHERNET, f.b, f.n, &ts, 123, &t);
 		tpkt_hash(cl, dl, &t);
 		assert_true(t.t == max_sec * 1000000000 + 999999999);
 		ts.tv_sec = (time_t)(max_sec + 1);
-		tpkt_decode(LINKTYPE_ETHERNET, f.b, f.n, &ts, &t);
+		tpkt_decode(LINKTYPE_ETHERNET, f.b, f.n, &ts, 123, &t);
 		tpkt_hash(cl, dl, &t);
 		assert_true(t.t == TPKT_NO_TIME);
 		ts.tv_sec = (time_t)INT64_MAX;
-		tpkt_decode(LINKTYPE_ETHERNET, f.b, f.n, &ts, &t);
+		tpkt_decode(LINKTYPE_ETHERNET, f.b, f.n, &ts, 123, &t);
 		tpkt_hash(cl, dl, &t);
 		assert_true(t.t == TPKT_NO_TIME);
 		ts.tv_sec = (time_t)INT64_MIN;
 		ts.tv_nsec = 0;
-		tpkt_decode(LINKTYPE_ETHERNET, f.b, f.n, &ts, &t);
+		tpkt_decode(LINKTYPE_ETHERNET, f.b, f.n, &ts, 123, &t);
 		tpkt_hash(cl, dl, &t);
 		assert_true(t.t == TPKT_NO_TIME);
 		ts.tv_sec = (time_t)-max_sec;
-		tpkt_decode(LINKTYPE_ETHERNET, f.b, f.n, &ts, &t);
+		tpkt_decode(LINKTYPE_ETHERNET, f.b, f.n, &ts, 123, &t);
 		tpkt_hash(cl, dl, &t);
 		assert_true(t.t == -max_sec * 1000000000);
 	}
@@ -573,7 +594,7 @@ static void on_pair(void *arg, const struct delta_pair *p)
  * traffic command does. */
 static void apply(const struct frame *f, const struct timespec *ts, struct tpkt *t)
 {
-	tpkt_decode(LINKTYPE_ETHERNET, f->b, f->n, ts, t);
+	tpkt_decode(LINKTYPE_ETHERNET, f->b, f->n, ts, 123, t);
 	tpkt_hash(cl, dl, t);
 	tpkt_prefetch(cl, dl, t);
 	double secs = (double)t->t / 1e9;
