@@ -54,6 +54,7 @@
 #include <sys/random.h>
 
 #include "analysis/hll.h"
+#include "analysis/select.h"
 #include "common/mem.h"
 
 #define IVL_N 5	 /* intervals kept per client for the poll median */
@@ -789,30 +790,6 @@ static double poll_median(const struct client *r)
 	return (v[n / 2 - 1] + v[n / 2]) / 2.0;
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	return (x > y) - (x < y);
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-/* Nearest-rank percentile: the smallest value with at least p of the
- * values at or below it. */
-static size_t rank_index(double p, size_t n)
-{
-	double r = ceil(p * (double)n);
-	if (r < 1)
-		r = 1;
-	if (r > (double)n)
-		r = (double)n;
-	return (size_t)r - 1;
-}
-
 static unsigned log2_bucket(double v)
 {
 	if (!(v >= 2.0))
@@ -840,32 +817,43 @@ void clients_summary(clients *c, struct clients_summary *out)
 	size_t n = c->n_rec;
 	if (n == 0)
 		return;
-	uint32_t *req = mem_alloc(n * sizeof req[0]);
-	double *pm = mem_alloc(n * sizeof pm[0]);
+	/* Nearest ranks by quickselect: requests as integers, poll medians
+	 * (positive doubles) by their bits, which order the same way. */
+	int64_t *req = mem_alloc(n * sizeof req[0]);
+	int64_t *pm = mem_alloc(n * sizeof pm[0]);
 	size_t np = 0;
 	size_t j = 0;
+	uint32_t most = 0;
 	for (size_t i = 0; i < c->cap; i++) {
 		const struct client *r = &c->tab[i];
 		if (!r->ver)
 			continue;
 		req[j++] = r->requests;
+		most = r->requests > most ? r->requests : most;
 		out->per_client_hist[log2_bucket(r->requests)]++;
 		if (r->requests >= 2) {
 			double m = poll_median(r);
-			pm[np++] = m;
+			memcpy(&pm[np++], &m, sizeof m);
 			out->poll_hist[log2_bucket(m)]++;
 		}
 		if (r->peak > c->abuse_count)
 			out->abusive++;
 	}
-	qsort(req, n, sizeof req[0], cmp_u32);
-	out->per_client_p50 = req[rank_index(0.50, n)];
-	out->per_client_p90 = req[rank_index(0.90, n)];
-	out->per_client_p99 = req[rank_index(0.99, n)];
-	out->per_client_max = req[n - 1];
+	uint64_t rng = c->seed | 1;
+	static const double fr[] = { 0.50, 0.90, 0.99 };
+	double *dst[] = { &out->per_client_p50, &out->per_client_p90, &out->per_client_p99 };
+	size_t lo = 0;
+	for (size_t i = 0; i < 3; i++) {
+		size_t k = select_rank(fr[i], n);
+		select_i64(req, lo, n, k, &rng);
+		*dst[i] = (double)req[k];
+		lo = k;
+	}
+	out->per_client_max = most;
 	if (np) {
-		qsort(pm, np, sizeof pm[0], cmp_double);
-		out->poll_p50 = pm[rank_index(0.50, np)];
+		size_t k = select_rank(0.50, np);
+		select_i64(pm, 0, np, k, &rng);
+		memcpy(&out->poll_p50, &pm[k], sizeof out->poll_p50);
 	}
 	free(req);
 	free(pm);

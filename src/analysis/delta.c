@@ -42,6 +42,7 @@
 #include <sys/random.h>
 
 #include "analysis/hll.h"
+#include "analysis/select.h"
 #include "common/mem.h"
 
 #define MAX_PENDING ((size_t)1 << 22)
@@ -198,52 +199,6 @@ static void qs_add(struct qstore *q, int64_t x)
 	q->v[q->n++] = x;
 }
 
-/* Quickselect: moves the k-th smallest of v[lo .. hi) to v[k], with nothing
- * larger before it and nothing smaller after it, so that later ranks above k
- * only need v[k .. hi).  Pivots are the median of three random elements (prng:
- * xorshift state, so that no arrival pattern can make it quadratic); each
- * round is two branch-free passes, values below the pivot then values equal
- * to it, so that runs of equal deltas (microsecond captures) end it at once.
- * Expected cost about 2 (hi - lo) element moves. */
-static inline uint64_t xorshift(uint64_t *x)
-{
-	*x ^= *x << 13;
-	*x ^= *x >> 7;
-	*x ^= *x << 17;
-	return *x;
-}
-
-static size_t partition_below(int64_t *v, size_t lo, size_t hi, int64_t p, bool or_equal)
-{
-	size_t j = lo;
-	for (size_t i = lo; i < hi; i++) {
-		int64_t x = v[i];
-		v[i] = v[j];
-		v[j] = x;
-		j += or_equal ? x <= p : x < p;
-	}
-	return j;
-}
-
-static void select_k(int64_t *v, size_t lo, size_t hi, size_t k, uint64_t *prng)
-{
-	while (hi - lo > 1) {
-		size_t span = hi - lo;
-		int64_t a = v[lo + xorshift(prng) % span], b = v[lo + xorshift(prng) % span],
-			c = v[lo + xorshift(prng) % span];
-		int64_t p = a < b ? (b < c ? b : a < c ? c : a) : (a < c ? a : b < c ? c : b);
-		size_t lt = partition_below(v, lo, hi, p, false); /* [lo, lt) < p */
-		if (k < lt) {
-			hi = lt;
-			continue;
-		}
-		size_t le = partition_below(v, lt, hi, p, true); /* [lt, le) == p */
-		if (k < le)
-			return;
-		lo = le;
-	}
-}
-
 static uint64_t qs_count(const struct qstore *q)
 {
 	return q->hdr ? q->hdr_n : q->n;
@@ -259,8 +214,7 @@ static void qs_quantiles(struct qstore *a, struct qstore *b, const double *p, si
 	uint64_t n = qs_count(a) + qs_count(b);
 	size_t *rank = mem_alloc((np ? np : 1) * sizeof rank[0]);
 	for (size_t i = 0; i < np; i++) {
-		double r = ceil(p[i] * (double)n);
-		rank[i] = r < 1 ? 1 : r > (double)n ? (size_t)n : (size_t)r;
+		rank[i] = n ? select_rank(p[i], (size_t)n) + 1 : 1;
 		out[i] = NAN;
 	}
 	if (n == 0) {
@@ -281,7 +235,7 @@ static void qs_quantiles(struct qstore *a, struct qstore *b, const double *p, si
 			size_t k = rank[i] - 1;
 			if (k < lo) /* fractions out of order: start over */
 				lo = 0;
-			select_k(v, lo, (size_t)n, k, prng);
+			select_i64(v, lo, (size_t)n, k, prng);
 			out[i] = (double)v[k] / 1e9;
 			lo = k;
 		}

@@ -68,7 +68,7 @@ static void help(FILE *f)
 		"A time server's clients, rates and response times, from its packets.\n\n"
 		"  -r FILE          capture file (pcap, pcapng; '-' stdin), repeatable, merged\n"
 		"  -i IFACE         live capture; a report every --every until Ctrl-C\n"
-		"  -f EXPR          BPF filter (default 'udp port 123')\n"
+		"  -f EXPR          BPF filter, then any UDP port is NTP (default: port 123)\n"
 		"  -w FILE          live: also write the packets to FILE\n"
 		"  -Z USER          live: drop privileges to USER after opening IFACE\n"
 		"  -B BYTES         live: kernel buffer size;  -c N  stop after N packets\n"
