@@ -594,6 +594,14 @@ static void add_pair(struct scope *s, unsigned bucket)
 void delta_response(delta *d, int64_t t, const struct delta_key *k, uint64_t rec, uint64_t xmt,
 		    bool kod)
 {
+	/* T3 - T2 in the server's own clock: a 64-bit NTP timestamp difference,
+	 * taken modulo 2^64 so that an era rollover between them is harmless. */
+	delta_answer(d, t, k, rec && xmt, (int64_t)(xmt - rec), kod);
+}
+
+void delta_answer(delta *d, int64_t t, const struct delta_key *k, bool has_server, int64_t server,
+		  bool kod)
+{
 	clean_time(d, t);
 	expire_until(d, d->now);
 	BOTH(d, responses);
@@ -620,16 +628,13 @@ void delta_response(delta *d, int64_t t, const struct delta_key *k, uint64_t rec
 	p.t_request = e->t;
 	p.t_response = t;
 	p.wire = (int64_t)((uint64_t)t - (uint64_t)e->t);
-	/* T3 - T2 in the server's own clock: a 64-bit NTP timestamp difference,
-	 * taken modulo 2^64 so that an era rollover between them is harmless. */
-	int64_t server = (int64_t)(xmt - rec);
-	p.server = rec && xmt ? (double)server / 4294967296.0 : NAN;
+	p.server = has_server ? (double)server / 4294967296.0 : NAN;
 	p.kod = kod;
 	unsigned bucket = hist_bucket(p.wire);
 	add_pair(&d->total, bucket);
 	add_pair(&d->iv, bucket);
 	qs_add(&d->wire_iv, p.wire);
-	if (rec && xmt) /* to the nanosecond, rounded half away from zero */
+	if (has_server) /* to the nanosecond, rounded half away from zero */
 		qs_add(&d->server_iv, server_ns(server));
 	if (d->fn)
 		d->fn(d->arg, &p);

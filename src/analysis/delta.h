@@ -64,6 +64,10 @@ void delta_request(delta *d, int64_t t, const struct delta_key *k);
  * though the response travels the other way. */
 void delta_response(delta *d, int64_t t, const struct delta_key *k, uint64_t rec, uint64_t xmt,
 		    bool kod);
+/* The same with T3 - T2 already taken (32.32 fixed point, modulo 2^64);
+ * has_server false when T2 or T3 is zero. */
+void delta_answer(delta *d, int64_t t, const struct delta_key *k, bool has_server, int64_t server,
+		  bool kod);
 
 /* Forgets requests older than now - timeout, counting them unanswered. */
 void delta_expire(delta *d, int64_t now);

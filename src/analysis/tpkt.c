@@ -22,90 +22,81 @@ static int64_t time_ns(const struct timespec *ts)
 void tpkt_decode(uint32_t linktype, const uint8_t *frame, size_t caplen, const struct timespec *ts,
 		 uint16_t port, struct tpkt *out)
 {
-	/* Every field a kind does not use is zeroed too: cheap, the same
-	 * cache lines are written anyway. */
-	out->t = time_ns(ts);
-	out->ip_version = out->ntp_version = out->ntp_mode = 0;
-	out->kod = out->rate = false;
-	out->rec = out->xmt = 0;
-	out->ck.ver = 0;
+	/* Built in a local copy and stored whole: the line goes to another
+	 * core, and one full-line store is cheaper than many small ones. */
+	struct tpkt p;
+	memset(&p, 0, sizeof p);
+	p.t = time_ns(ts);
 	struct frame_view f;
 	enum frame_status fs = frame_decode(linktype, frame, caplen, &f);
-	if (fs == FRAME_FRAGMENT) {
-		out->kind = TPKT_FRAGMENT;
-		return;
-	}
-	if (fs == FRAME_TRUNCATED) {
-		out->kind = TPKT_TRUNCATED;
-		return;
-	}
-	if (fs != FRAME_OK || f.proto != 17 || (port && f.sport != port && f.dport != port)) {
-		out->kind = TPKT_OTHER;
-		return;
-	}
-	if (f.payload_len < f.payload_wire_len) {
-		out->kind = TPKT_TRUNCATED;
-		return;
-	}
 	struct ntp_pkt n;
-	enum ntp_status ns = ntp_pkt_decode(f.payload, f.payload_len, &n);
-	if (ns == NTP_E_MODE) {
-		out->kind = TPKT_CONTROL;
-		return;
-	}
-	if (ns != NTP_OK) {
-		out->kind = TPKT_MALFORMED;
-		return;
-	}
-	out->ip_version = f.ip_version;
-	out->ntp_version = n.version;
-	out->ntp_mode = n.mode;
-	/* The addresses are copied as the decoder stored them, 4 octets for
-	 * IPv4 (the key makers read no more): a wider load over the narrower
-	 * store just made would stall. */
-	struct delta_flow fl;
-	fl.ip_version = f.ip_version;
-	size_t alen = f.ip_version == 6 ? 16 : 4;
-	if (n.mode == NTP_MODE_CLIENT || n.mode == NTP_MODE_ACTIVE) {
-		out->kind = TPKT_REQUEST;
-		memcpy(fl.client, f.src, alen);
-		memcpy(fl.server, f.dst, alen);
-		fl.cport = f.sport;
-		fl.sport = f.dport;
-		clients_key_fill(f.ip_version, f.src, &out->ck);
-		delta_key_fill(&fl, n.xmt_ts, &out->dk);
-	} else if (n.mode == NTP_MODE_SERVER || n.mode == NTP_MODE_PASSIVE) {
-		out->kind = TPKT_RESPONSE;
-		memcpy(fl.client, f.dst, alen);
-		memcpy(fl.server, f.src, alen);
-		fl.cport = f.dport;
-		fl.sport = f.sport;
-		out->kod = ntp_is_kod(&n);
-		out->rate = out->kod && memcmp(n.refid, "RATE", 4) == 0;
-		out->rec = n.rec_ts;
-		out->xmt = n.xmt_ts;
-		delta_key_fill(&fl, n.org_ts, &out->dk);
+	enum ntp_status ns = NTP_OK;
+	if (fs == FRAME_FRAGMENT)
+		p.kind = TPKT_FRAGMENT;
+	else if (fs == FRAME_TRUNCATED)
+		p.kind = TPKT_TRUNCATED;
+	else if (fs != FRAME_OK || f.proto != 17 || (port && f.sport != port && f.dport != port))
+		p.kind = TPKT_OTHER;
+	else if (f.payload_len < f.payload_wire_len)
+		p.kind = TPKT_TRUNCATED;
+	else if ((ns = ntp_pkt_decode(f.payload, f.payload_len, &n)) == NTP_E_MODE)
+		p.kind = TPKT_CONTROL;
+	else if (ns != NTP_OK)
+		p.kind = TPKT_MALFORMED;
+	else if (n.mode == NTP_MODE_CLIENT || n.mode == NTP_MODE_ACTIVE ||
+		 n.mode == NTP_MODE_SERVER || n.mode == NTP_MODE_PASSIVE) {
+		bool request = n.mode == NTP_MODE_CLIENT || n.mode == NTP_MODE_ACTIVE;
+		p.kind = request ? TPKT_REQUEST : TPKT_RESPONSE;
+		p.ip_version = f.ip_version & 15;
+		p.ntp_version = n.version & 7;
+		p.ntp_mode = n.mode & 7;
+		/* As many octets as the decoder stored (4 for IPv4): a wider
+		 * load over the narrower store just made would stall. */
+		size_t alen = f.ip_version == 6 ? 16 : 4;
+		memcpy(p.src, f.src, alen);
+		memcpy(p.dst, f.dst, alen);
+		p.sport = f.sport;
+		p.dport = f.dport;
+		if (request) {
+			p.ts = n.xmt_ts;
+		} else {
+			p.ts = n.org_ts;
+			p.kod = ntp_is_kod(&n);
+			p.rate = p.kod && memcmp(n.refid, "RATE", 4) == 0;
+			p.has_server = n.rec_ts && n.xmt_ts;
+			/* Modulo 2^64: an era rollover between them is harmless. */
+			p.server = p.has_server ? (int64_t)(n.xmt_ts - n.rec_ts) : 0;
+		}
 	} else {
-		out->kind = TPKT_OTHER;
+		p.kind = TPKT_OTHER; /* broadcast, reserved */
+		p.ntp_version = n.version & 7;
+		p.ntp_mode = n.mode & 7;
 	}
+	*out = p;
 }
 
-void tpkt_hash(const clients *cl, const delta *dl, struct tpkt *p)
+void tpkt_keys(const clients *cl, const delta *dl, const struct tpkt *p, struct tpkt_keys *k)
 {
-	if (p->kind == TPKT_REQUEST) {
-		clients_key_hash(cl, &p->ck);
-		delta_key_hash(dl, &p->dk);
-	} else if (p->kind == TPKT_RESPONSE) {
-		delta_key_hash(dl, &p->dk);
-	}
+	struct delta_flow fl;
+	fl.ip_version = p->ip_version;
+	bool request = p->kind == TPKT_REQUEST;
+	/* The flow as the request travels: client -> server. */
+	memcpy(fl.client, request ? p->src : p->dst, 16);
+	memcpy(fl.server, request ? p->dst : p->src, 16);
+	fl.cport = request ? p->sport : p->dport;
+	fl.sport = request ? p->dport : p->sport;
+	delta_key_make(dl, &fl, p->ts, &k->dk);
+	if (request)
+		clients_key_make(cl, p->ip_version, p->src, &k->ck);
+	else
+		clients_key_fill(0, p->src, &k->ck);
 }
 
-void tpkt_prefetch(const clients *cl, const delta *dl, const struct tpkt *p)
+void tpkt_prefetch(const clients *cl, const delta *dl, const struct tpkt *p,
+		   const struct tpkt_keys *k)
 {
-	if (p->kind == TPKT_REQUEST) {
-		clients_prefetch(cl, &p->ck);
-		delta_prefetch(dl, &p->dk);
-	} else if (p->kind == TPKT_RESPONSE) {
-		delta_prefetch(dl, &p->dk);
-	}
+	if (p->kind == TPKT_REQUEST)
+		clients_prefetch(cl, &k->ck);
+	if (p->kind == TPKT_REQUEST || p->kind == TPKT_RESPONSE)
+		delta_prefetch(dl, &k->dk);
 }

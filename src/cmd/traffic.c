@@ -371,7 +371,7 @@ static uint16_t ntp_port(const struct opts *o)
 }
 
 /* One decoded packet through the analyses. */
-static void apply(struct run *r, const struct tpkt *p)
+static void apply(struct run *r, const struct tpkt *p, const struct tpkt_keys *k)
 {
 	const struct opts *o = r->o;
 	int64_t t = p->t;
@@ -401,19 +401,22 @@ static void apply(struct run *r, const struct tpkt *p)
 	switch (p->kind) {
 	case TPKT_REQUEST:
 		r->ntp++;
-		clients_request(r->cl, sec, &p->ck, p->ntp_version, p->ntp_mode);
-		delta_request(r->dl, t, &p->dk);
+		clients_request(r->cl, sec, &k->ck, p->ntp_version, p->ntp_mode);
+		delta_request(r->dl, t, &k->dk);
 		break;
 	case TPKT_RESPONSE:
 		r->ntp++;
 		clients_response(r->cl, sec, p->kod, p->rate);
-		delta_response(r->dl, t, &p->dk, p->rec, p->xmt, p->kod);
+		delta_answer(r->dl, t, &k->dk, p->has_server, p->server, p->kod);
 		break;
 	case TPKT_FRAGMENT: r->fragments++; break;
 	case TPKT_TRUNCATED: r->truncated++; break;
 	case TPKT_CONTROL: r->control++; break;
 	case TPKT_MALFORMED: r->malformed++; break;
-	default: r->not_ntp++; break;
+	default: /* NTP broadcast (counted as NTP too), or not NTP */
+		r->ntp += p->ntp_version != 0;
+		r->not_ntp++;
+		break;
 	}
 }
 
@@ -423,6 +426,7 @@ static void apply(struct run *r, const struct tpkt *p)
 #define BATCH 256
 #define N_BATCH 16
 #define PREFETCH 8
+#define KEYS 16 /* > PREFETCH: the keys made ahead, a ring */
 
 struct batch {
 	size_t n;
@@ -470,33 +474,32 @@ static void *reader_main(void *arg)
 	return NULL;
 }
 
-/* Hashes the keys of p and starts fetching what applying it will touch. */
-static inline void ready(struct run *r, struct tpkt *p)
+/* Makes the keys of p and starts fetching what applying it will touch. */
+static inline void ready(struct run *r, const struct tpkt *p, struct tpkt_keys *k)
 {
-	tpkt_hash(r->cl, r->dl, p);
-	tpkt_prefetch(r->cl, r->dl, p);
+	if (p->kind == TPKT_REQUEST || p->kind == TPKT_RESPONSE) {
+		tpkt_keys(r->cl, r->dl, p, k);
+		tpkt_prefetch(r->cl, r->dl, p, k);
+	}
 }
 
 /* The packets of one batch.  They come from the reader's core: each is
- * fetched 2 * PREFETCH places ahead, hashed and its table entries fetched
- * PREFETCH places ahead, so that those misses overlap the work. */
-static size_t apply_batch(struct run *r, struct tpkt *p, size_t n)
+ * fetched 2 * PREFETCH places ahead, its keys made and its table entries
+ * fetched PREFETCH places ahead, so that those misses overlap the work. */
+static size_t apply_batch(struct run *r, const struct tpkt *p, size_t n)
 {
 	const struct opts *o = r->o;
-	for (size_t i = 0; i < n && i < 2 * PREFETCH; i++) {
-		__builtin_prefetch(&p[i], 1);
-		__builtin_prefetch((char *)&p[i] + 64, 1);
-	}
+	struct tpkt_keys k[KEYS];
+	for (size_t i = 0; i < n && i < 2 * PREFETCH; i++)
+		__builtin_prefetch(&p[i]);
 	for (size_t i = 0; i < n && i < PREFETCH; i++)
-		ready(r, &p[i]);
+		ready(r, &p[i], &k[i % KEYS]);
 	for (size_t i = 0; i < n; i++) {
-		if (i + 2 * PREFETCH < n) {
-			__builtin_prefetch(&p[i + 2 * PREFETCH], 1);
-			__builtin_prefetch((char *)&p[i + 2 * PREFETCH] + 64, 1);
-		}
+		if (i + 2 * PREFETCH < n)
+			__builtin_prefetch(&p[i + 2 * PREFETCH]);
 		if (i + PREFETCH < n)
-			ready(r, &p[i + PREFETCH]);
-		apply(r, &p[i]);
+			ready(r, &p[i + PREFETCH], &k[(i + PREFETCH) % KEYS]);
+		apply(r, &p[i], &k[i % KEYS]);
 		if (o->count && r->packets >= o->count)
 			return i + 1;
 	}
@@ -908,8 +911,9 @@ static int run_live(struct run *r, capture *cap)
 		if (n == 1) {
 			struct tpkt p;
 			tpkt_decode(cp.linktype, cp.data, cp.caplen, &cp.ts, ntp_port(o), &p);
-			tpkt_hash(r->cl, r->dl, &p);
-			apply(r, &p);
+			struct tpkt_keys k;
+			ready(r, &p, &k);
+			apply(r, &p, &k);
 			if (o->count && r->packets >= o->count)
 				break;
 			continue;
@@ -945,8 +949,9 @@ static int run_files(struct run *r, capture *cap)
 			break;
 		struct tpkt p;
 		tpkt_decode(cp.linktype, cp.data, cp.caplen, &cp.ts, ntp_port(o), &p);
-		tpkt_hash(r->cl, r->dl, &p);
-		apply(r, &p);
+		struct tpkt_keys k;
+		ready(r, &p, &k);
+		apply(r, &p, &k);
 		if (o->count && r->packets >= o->count)
 			break;
 		if ((r->packets & 0xffff) == 0)
@@ -969,7 +974,7 @@ static int run_files_threaded(struct run *r, capture *cap)
 	}
 	int status = EXIT_OK;
 	for (;;) {
-		struct batch *b = bq_take(rd.q);
+		const struct batch *b = bq_take(rd.q);
 		if (!b)
 			break;
 		size_t used = apply_batch(r, b->p, b->n);

@@ -186,6 +186,17 @@ static int teardown(void **state)
 
 static const struct timespec ts0 = { T26, 999999999 };
 
+/* The keys of the packet decoded last (when a request or response), as the
+ * analyses make them. */
+static struct tpkt_keys K;
+
+static void keys_of(const struct tpkt *t)
+{
+	memset(&K, 0x5a, sizeof K);
+	if (t->kind == TPKT_REQUEST || t->kind == TPKT_RESPONSE)
+		tpkt_keys(cl, dl, t, &K);
+}
+
 /* Decodes an NTP packet between the two addresses of family ipv; reply:
  * from the server (port 123) to the client (port 40000). */
 static void decode_ntp(int ipv, bool reply, const struct ntp *h, struct tpkt *out)
@@ -205,7 +216,7 @@ static void decode_ntp(int ipv, bool reply, const struct ntp *h, struct tpkt *ou
 	build(&p, &f);
 	memset(out, 0xa5, sizeof *out); /* no field left from before */
 	tpkt_decode(LINKTYPE_ETHERNET, f.b, f.n, &ts0, 123, out);
-	tpkt_hash(cl, dl, out);
+	keys_of(out);
 }
 
 static struct delta_flow flow_of(int ipv)
@@ -236,15 +247,16 @@ static void requests(void **state)
 			/* The keys, as the analyses make them. */
 			struct clients_key ck;
 			clients_key_make(cl, ipv, ipv == 6 ? client6 : client4, &ck);
-			assert_memory_equal(&t.ck, &ck, sizeof ck);
+			assert_memory_equal(&K.ck, &ck, sizeof ck);
 			struct delta_flow fl = flow_of(ipv);
 			struct delta_key dk;
 			delta_key_make(dl, &fl, h.xmt, &dk);
-			assert_memory_equal(&t.dk, &dk, sizeof dk);
-			assert_int_equal(t.dk.ts, h.xmt);
-			assert_int_equal(t.dk.cport, 40000);
-			assert_int_equal(t.dk.sport, 123);
-			tpkt_prefetch(cl, dl, &t);
+			assert_memory_equal(&K.dk, &dk, sizeof dk);
+			assert_int_equal(K.dk.ts, h.xmt);
+			assert_int_equal(t.ts, h.xmt);
+			assert_int_equal(K.dk.cport, 40000);
+			assert_int_equal(K.dk.sport, 123);
+			tpkt_prefetch(cl, dl, &t, &K);
 		}
 	}
 	/* NTPv3 and v1 clients too. */
@@ -270,6 +282,7 @@ static void responses(void **state)
 			struct tpkt req;
 			decode_ntp(ipv, false, &q, &req);
 			assert_int_equal(req.kind, TPKT_REQUEST);
+			struct tpkt_keys kreq = K;
 			struct ntp h = { .version = 4,
 					 .mode = mode,
 					 .stratum = 2,
@@ -284,20 +297,22 @@ static void responses(void **state)
 			assert_int_equal(t.ntp_mode, mode);
 			assert_false(t.kod);
 			assert_false(t.rate);
-			assert_int_equal(t.rec, h.rec);
-			assert_int_equal(t.xmt, h.xmt);
+			assert_true(t.has_server);
+			assert_true(t.server == (int64_t)(h.xmt - h.rec));
+			assert_int_equal(t.ts, h.org);
 			/* The flow as the request travels, and the origin: the
 			 * request's key. */
-			assert_memory_equal(&t.dk, &req.dk, sizeof t.dk);
+			assert_memory_equal(&K.dk, &kreq.dk, sizeof K.dk);
+			assert_int_equal(K.ck.ver, 0); /* no client key for a response */
 			struct delta_flow fl = flow_of(ipv);
 			struct delta_key dk;
 			delta_key_make(dl, &fl, h.org, &dk);
-			assert_memory_equal(&t.dk, &dk, sizeof dk);
-			tpkt_prefetch(cl, dl, &t);
+			assert_memory_equal(&K.dk, &dk, sizeof dk);
+			tpkt_prefetch(cl, dl, &t, &K);
 			/* Another origin: another key. */
 			h.org++;
 			decode_ntp(ipv, true, &h, &t);
-			assert_memory_not_equal(&t.dk, &req.dk, sizeof t.dk);
+			assert_memory_not_equal(&K.dk, &kreq.dk, sizeof K.dk);
 		}
 	}
 }
@@ -385,20 +400,20 @@ static void control_malformed_other(void **state)
 	struct frame f;
 	build(&p, &f);
 	tpkt_decode(LINKTYPE_ETHERNET, f.b, f.n, &ts0, 123, &t);
-	tpkt_hash(cl, dl, &t);
+	keys_of(&t);
 	assert_int_equal(t.kind, TPKT_OTHER);
 	p.ipv = 6;
 	p.src = client6;
 	p.dst = server6;
 	build(&p, &f);
 	tpkt_decode(LINKTYPE_ETHERNET, f.b, f.n, &ts0, 123, &t);
-	tpkt_hash(cl, dl, &t);
+	keys_of(&t);
 	assert_int_equal(t.kind, TPKT_OTHER);
 	/* Not IP at all (ARP) */
 	f.b[12] = 0x08;
 	f.b[13] = 0x06;
 	tpkt_decode(LINKTYPE_ETHERNET, f.b, f.n, &ts0, 123, &t);
-	tpkt_hash(cl, dl, &t);
+	keys_of(&t);
 	assert_int_equal(t.kind, TPKT_OTHER);
 
 	/* UDP between other ports: not NTP when port 123 is asked for (no -f),
@@ -445,23 +460,23 @@ static void truncated_and_fragments(void **state)
 		struct tpkt t;
 		/* Whole: a request. */
 		tpkt_decode(LINKTYPE_ETHERNET, f.b, f.n, &ts0, 123, &t);
-		tpkt_hash(cl, dl, &t);
+		keys_of(&t);
 		assert_int_equal(t.kind, TPKT_REQUEST);
 		/* The UDP payload cut by the snap length, at every length. */
 		for (size_t cap = hdrs; cap < f.n; cap++) {
 			tpkt_decode(LINKTYPE_ETHERNET, f.b, cap, &ts0, 123, &t);
-			tpkt_hash(cl, dl, &t);
+			keys_of(&t);
 			assert_int_equal(t.kind, TPKT_TRUNCATED);
 		}
 		/* Cut inside the IP header (and inside the Ethernet and UDP
 		 * headers). */
 		for (size_t cap = 0; cap < hdrs; cap++) {
 			tpkt_decode(LINKTYPE_ETHERNET, f.b, cap, &ts0, 123, &t);
-			tpkt_hash(cl, dl, &t);
+			keys_of(&t);
 			assert_int_equal(t.kind, TPKT_TRUNCATED);
 		}
 		tpkt_decode(LINKTYPE_ETHERNET, f.b, 14 + 10, &ts0, 123, &t);
-		tpkt_hash(cl, dl, &t);
+		keys_of(&t);
 		assert_int_equal(t.kind, TPKT_TRUNCATED);
 	}
 	/* IPv4 fragments: the first (MF), a later one, the last. */
@@ -480,7 +495,7 @@ static void truncated_and_fragments(void **state)
 		build(&p, &f);
 		struct tpkt t;
 		tpkt_decode(LINKTYPE_ETHERNET, f.b, f.n, &ts0, 123, &t);
-		tpkt_hash(cl, dl, &t);
+		keys_of(&t);
 		assert_int_equal(t.kind, TPKT_FRAGMENT);
 	}
 	/* DF alone is no fragment. */
@@ -497,7 +512,7 @@ static void truncated_and_fragments(void **state)
 	build(&p, &f);
 	struct tpkt t;
 	tpkt_decode(LINKTYPE_ETHERNET, f.b, f.n, &ts0, 123, &t);
-	tpkt_hash(cl, dl, &t);
+	keys_of(&t);
 	assert_int_equal(t.kind, TPKT_REQUEST);
 }
 
@@ -520,32 +535,32 @@ static void capture_time(void **state)
 	struct tpkt t;
 	struct timespec ts = { T26, 999999999 };
 	tpkt_decode(LINKTYPE_ETHERNET, f.b, f.n, &ts, 123, &t);
-	tpkt_hash(cl, dl, &t);
+	keys_of(&t);
 	assert_true(t.t == INT64_C(1767225600999999999));
 	ts.tv_nsec = 0;
 	tpkt_decode(LINKTYPE_ETHERNET, f.b, f.n, &ts, 123, &t);
-	tpkt_hash(cl, dl, &t);
+	keys_of(&t);
 	assert_true(t.t == INT64_C(1767225600000000000));
 	ts.tv_sec = 0;
 	ts.tv_nsec = 1;
 	tpkt_decode(LINKTYPE_ETHERNET, f.b, f.n, &ts, 123, &t);
-	tpkt_hash(cl, dl, &t);
+	keys_of(&t);
 	assert_true(t.t == 1);
 	/* Before 1970 (a bad clock) still converts. */
 	ts.tv_sec = -1;
 	ts.tv_nsec = 500000000;
 	tpkt_decode(LINKTYPE_ETHERNET, f.b, f.n, &ts, 123, &t);
-	tpkt_hash(cl, dl, &t);
+	keys_of(&t);
 	assert_true(t.t == -500000000);
 	/* Nanoseconds out of range. */
 	ts.tv_sec = T26;
 	ts.tv_nsec = 1000000000;
 	tpkt_decode(LINKTYPE_ETHERNET, f.b, f.n, &ts, 123, &t);
-	tpkt_hash(cl, dl, &t);
+	keys_of(&t);
 	assert_true(t.t == TPKT_NO_TIME);
 	ts.tv_nsec = -1;
 	tpkt_decode(LINKTYPE_ETHERNET, f.b, f.n, &ts, 123, &t);
-	tpkt_hash(cl, dl, &t);
+	keys_of(&t);
 	assert_true(t.t == TPKT_NO_TIME);
 	/* The packet is still decoded. */
 	assert_int_equal(t.kind, TPKT_REQUEST);
@@ -556,24 +571,24 @@ static void capture_time(void **state)
 		ts.tv_nsec = 999999999;
 		ts.tv_sec = (time_t)max_sec;
 		tpkt_decode(LINKTYPE_ETHERNET, f.b, f.n, &ts, 123, &t);
-		tpkt_hash(cl, dl, &t);
+		keys_of(&t);
 		assert_true(t.t == max_sec * 1000000000 + 999999999);
 		ts.tv_sec = (time_t)(max_sec + 1);
 		tpkt_decode(LINKTYPE_ETHERNET, f.b, f.n, &ts, 123, &t);
-		tpkt_hash(cl, dl, &t);
+		keys_of(&t);
 		assert_true(t.t == TPKT_NO_TIME);
 		ts.tv_sec = (time_t)INT64_MAX;
 		tpkt_decode(LINKTYPE_ETHERNET, f.b, f.n, &ts, 123, &t);
-		tpkt_hash(cl, dl, &t);
+		keys_of(&t);
 		assert_true(t.t == TPKT_NO_TIME);
 		ts.tv_sec = (time_t)INT64_MIN;
 		ts.tv_nsec = 0;
 		tpkt_decode(LINKTYPE_ETHERNET, f.b, f.n, &ts, 123, &t);
-		tpkt_hash(cl, dl, &t);
+		keys_of(&t);
 		assert_true(t.t == TPKT_NO_TIME);
 		ts.tv_sec = (time_t)-max_sec;
 		tpkt_decode(LINKTYPE_ETHERNET, f.b, f.n, &ts, 123, &t);
-		tpkt_hash(cl, dl, &t);
+		keys_of(&t);
 		assert_true(t.t == -max_sec * 1000000000);
 	}
 }
@@ -595,15 +610,15 @@ static void on_pair(void *arg, const struct delta_pair *p)
 static void apply(const struct frame *f, const struct timespec *ts, struct tpkt *t)
 {
 	tpkt_decode(LINKTYPE_ETHERNET, f->b, f->n, ts, 123, t);
-	tpkt_hash(cl, dl, t);
-	tpkt_prefetch(cl, dl, t);
+	keys_of(t);
+	tpkt_prefetch(cl, dl, t, &K);
 	double secs = (double)t->t / 1e9;
 	if (t->kind == TPKT_REQUEST) {
-		clients_request(cl, secs, &t->ck, t->ntp_version, t->ntp_mode);
-		delta_request(dl, t->t, &t->dk);
+		clients_request(cl, secs, &K.ck, t->ntp_version, t->ntp_mode);
+		delta_request(dl, t->t, &K.dk);
 	} else if (t->kind == TPKT_RESPONSE) {
 		clients_response(cl, secs, t->kod, t->rate);
-		delta_response(dl, t->t, &t->dk, t->rec, t->xmt, t->kod);
+		delta_answer(dl, t->t, &K.dk, t->has_server, t->server, t->kod);
 	}
 }
 
