@@ -599,30 +599,31 @@ static void approx_add(clients *c, size_t fam, uint64_t ha, uint64_t hp)
 	}
 }
 
-void clients_key_fill(int ip_version, const uint8_t addr[16], struct clients_key *k)
+void clients_key_make(const clients *c, int ip_version, const uint8_t addr[16],
+		      struct clients_key *k)
 {
 	memset(k, 0, sizeof *k);
 	if (ip_version != 4 && ip_version != 6)
 		return;
-	/* Loaded as the decoder stored them (4 octets for IPv4): a wider load
-	 * over narrower stores just made would stall. */
-	memcpy(k->addr, addr, ip_version == 6 ? 16 : 4);
+	/* The address as two words, read no wider than it was stored (4
+	 * octets for IPv4) and kept in registers: written to the key and hashed
+	 * from them, never read back (which could stall on the stores). */
+	uint64_t w[2];
+	if (ip_version == 6) {
+		memcpy(&w[0], addr, 8);
+		memcpy(&w[1], addr + 8, 8);
+	} else {
+		uint32_t x;
+		memcpy(&x, addr, 4);
+		w[0] = x;
+		w[1] = 0;
+	}
+	memcpy(k->addr, &w[0], 8);
+	memcpy(k->addr + 8, &w[1], 8);
 	k->ver = (uint8_t)ip_version;
-}
-
-void clients_key_hash(const clients *c, struct clients_key *k)
-{
-	if (!k->ver)
-		return;
-	k->hash = addr_hash(c, k->addr);
-	k->phash = prefix_hash(c, prefix_of(k));
-}
-
-void clients_key_make(const clients *c, int ip_version, const uint8_t addr[16],
-		      struct clients_key *k)
-{
-	clients_key_fill(ip_version, addr, k);
-	clients_key_hash(c, k);
+	k->hash = hll_hash_words(c->seed, w, 2);
+	uint64_t pfx = ip_version == 6 ? be64(w[0]) : be64(w[0]) >> 40;
+	k->phash = prefix_hash(c, pfx);
 }
 
 /* The client's record and its prefix's entry are likely cache misses, both. */

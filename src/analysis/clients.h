@@ -30,11 +30,10 @@ struct clients_opts {
 clients *clients_new(const struct clients_opts *o);
 void clients_free(clients *c); /* accepts NULL */
 
-/* A client address with its hashes, made ahead of time and possibly in
- * another thread: clients_key_fill() needs no object, clients_key_hash() only
- * reads c's hash seed (fixed at clients_new()), clients_key_make() does both;
- * clients_prefetch() lets the client's record be fetched while earlier
- * packets are handled.  ip_version 4 (addr's first 4 octets) or 6; any other
+/* A client address with its hashes, made ahead of time: clients_key_make()
+ * only reads c's hash seed (fixed at clients_new()), so it may run in
+ * another thread, and clients_prefetch() lets the client's record be fetched
+ * while earlier packets are handled.  ip_version 4 (addr's first 4 octets) or 6; any other
  * gives a key that clients_request() ignores. */
 struct clients_key {	  /* no padding: keys compare with memcmp() */
 	uint8_t addr[16]; /* IPv4: the first 4 octets, the rest zero */
@@ -43,8 +42,6 @@ struct clients_key {	  /* no padding: keys compare with memcmp() */
 	uint8_t ver;	  /* 4, 6, or 0 */
 	uint8_t pad[7];
 };
-void clients_key_fill(int ip_version, const uint8_t addr[16], struct clients_key *k);
-void clients_key_hash(const clients *c, struct clients_key *k);
 void clients_key_make(const clients *c, int ip_version, const uint8_t addr[16],
 		      struct clients_key *k);
 void clients_prefetch(const clients *c, const struct clients_key *k);

@@ -313,53 +313,44 @@ static size_t qs_bytes(const struct qstore *q)
 /* ---- the table ---- */
 
 /* An address as two words: 4 octets for IPv4 (the rest zero), else 16.
- * Loads of exactly what the decoder stored, which the CPU forwards from its
- * store buffer; a 16-octet load over a 4-octet store would stall. */
-static inline void addr_words(bool v6, const uint8_t *a, uint64_t w[2])
+ * Read with loads no wider than the stores that made it (a wider load over
+ * narrower stores just made waits for them to drain: a store-forwarding
+ * stall), and kept in registers: the key is written from them and hashed
+ * from them, never read back. */
+static inline void addr_words(bool v6, const uint8_t *a, uint64_t *w0, uint64_t *w1)
 {
 	if (v6) {
-		memcpy(w, a, 16);
+		memcpy(w0, a, 8);
+		memcpy(w1, a + 8, 8);
 	} else {
 		uint32_t x;
 		memcpy(&x, a, 4);
-		w[0] = x; /* little- or big-endian alike: the octets, then zeros */
-		w[1] = 0;
+		*w0 = x; /* little- or big-endian alike: the octets, then zeros */
+		*w1 = 0;
 	}
 }
 
-void delta_key_fill(const struct delta_flow *f, uint64_t ts, struct delta_key *k)
+void delta_key_make(const delta *d, const struct delta_flow *f, uint64_t ts, struct delta_key *k)
 {
 	bool v6 = f->ip_version == 6;
-	uint64_t w[4];
-	addr_words(v6, f->client, &w[0]);
-	addr_words(v6, f->server, &w[2]);
-	memcpy(k->client, &w[0], 16);
-	memcpy(k->server, &w[2], 16);
+	uint64_t c0, c1, s0, s1;
+	addr_words(v6, f->client, &c0, &c1);
+	addr_words(v6, f->server, &s0, &s1);
+	memcpy(k->client, &c0, 8);
+	memcpy(k->client + 8, &c1, 8);
+	memcpy(k->server, &s0, 8);
+	memcpy(k->server + 8, &s1, 8);
 	k->ts = ts;
 	k->cport = f->cport;
 	k->sport = f->sport;
 	k->ver = v6 ? 6 : 4;
 	memset(k->pad, 0, sizeof k->pad);
-	k->hash = 0;
-}
-
-void delta_key_hash(const delta *d, struct delta_key *k)
-{
 	/* ts, ports and version, then the addresses, hashed with the table's
 	 * random seed. */
-	uint64_t w[6];
-	w[0] = k->ts;
-	w[1] = (uint64_t)k->cport << 32 | (uint64_t)k->sport << 16 | k->ver;
-	memcpy(&w[2], k->client, 16);
-	memcpy(&w[4], k->server, 16);
+	uint64_t w[6] = { ts, (uint64_t)f->cport << 32 | (uint64_t)f->sport << 16 | k->ver,
+			  c0, c1, s0, s1 };
 	uint64_t h = hll_hash_words(d->seed, w, 6);
 	k->hash = (uint32_t)(h ^ h >> 32);
-}
-
-void delta_key_make(const delta *d, const struct delta_flow *f, uint64_t ts, struct delta_key *k)
-{
-	delta_key_fill(f, ts, k);
-	delta_key_hash(d, k);
 }
 
 static inline bool same_key(const struct dent *e, const struct delta_key *k)

@@ -40,10 +40,10 @@ void delta_free(delta *d); /* accepts NULL */
 void delta_on_pair(delta *d, void (*fn)(void *arg, const struct delta_pair *p), void *arg);
 
 /* A flow and a timestamp (the request's transmit, or the response's origin)
- * with its hash, made ahead of time and possibly in another thread:
- * delta_key_fill() needs no object, delta_key_hash() only reads d's hash seed
- * (fixed at delta_new()), delta_key_make() does both.  delta_prefetch() lets
- * the table's cache lines be fetched while earlier packets are handled. */
+ * with its hash, made ahead of time: delta_key_make() only reads d's hash
+ * seed (fixed at delta_new()), so it may run in another thread, and
+ * delta_prefetch() lets the table's cache lines be fetched while earlier
+ * packets are handled. */
 struct delta_key { /* no padding: keys compare with memcmp() */
 	uint64_t ts;
 	uint8_t client[16], server[16]; /* IPv4: the first 4 octets, the rest zero */
@@ -52,8 +52,6 @@ struct delta_key { /* no padding: keys compare with memcmp() */
 	uint8_t ver; /* 4 or 6 */
 	uint8_t pad[7];
 };
-void delta_key_fill(const struct delta_flow *f, uint64_t ts, struct delta_key *k);
-void delta_key_hash(const delta *d, struct delta_key *k);
 void delta_key_make(const delta *d, const struct delta_flow *f, uint64_t ts, struct delta_key *k);
 void delta_prefetch(const delta *d, const struct delta_key *k);
 

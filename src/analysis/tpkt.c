@@ -89,7 +89,7 @@ void tpkt_keys(const clients *cl, const delta *dl, const struct tpkt *p, struct 
 	if (request)
 		clients_key_make(cl, p->ip_version, p->src, &k->ck);
 	else
-		clients_key_fill(0, p->src, &k->ck);
+		clients_key_make(cl, 0, p->src, &k->ck); /* ver 0: none */
 }
 
 void tpkt_prefetch(const clients *cl, const delta *dl, const struct tpkt *p,

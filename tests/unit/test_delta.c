@@ -1020,9 +1020,7 @@ static void randomised(void **state)
 #define delta_free(...) small_delta_free(__VA_ARGS__)
 #define delta_on_pair(...) small_delta_on_pair(__VA_ARGS__)
 #define delta_key_make(...) small_delta_key_make(__VA_ARGS__)
-#define delta_key_fill(...) small_delta_key_fill(__VA_ARGS__)
 #define delta_answer(...) small_delta_answer(__VA_ARGS__)
-#define delta_key_hash(...) small_delta_key_hash(__VA_ARGS__)
 #define delta_prefetch(...) small_delta_prefetch(__VA_ARGS__)
 #define delta_request(...) small_delta_request(__VA_ARGS__)
 #define delta_response(...) small_delta_response(__VA_ARGS__)
@@ -1035,10 +1033,8 @@ delta *delta_new(double timeout);
 void delta_free(delta *d);
 void delta_on_pair(delta *d, void (*fn)(void *arg, const struct delta_pair *p), void *arg);
 void delta_key_make(const delta *d, const struct delta_flow *f, uint64_t ts, struct delta_key *k);
-void delta_key_fill(const struct delta_flow *f, uint64_t ts, struct delta_key *k);
 void delta_answer(delta *d, int64_t t, const struct delta_key *k, bool has_server, int64_t server,
 		  bool kod);
-void delta_key_hash(const delta *d, struct delta_key *k);
 void delta_prefetch(const delta *d, const struct delta_key *k);
 void delta_request(delta *d, int64_t t, const struct delta_key *k);
 void delta_response(delta *d, int64_t t, const struct delta_key *k, uint64_t rec, uint64_t xmt,
