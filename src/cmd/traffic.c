@@ -282,6 +282,7 @@ struct run {
 	struct row *rows;
 	size_t n_rows, cap_rows;
 	double last_progress;
+	bool show_progress; /* not -q, and stderr is a terminal */
 };
 
 static void fmt_addr(const struct opts *o, int v, const uint8_t *a, char *buf, size_t len)
@@ -856,7 +857,7 @@ static void report(struct run *r)
 /* frac: the part of the input read so far, NAN if not known. */
 static void progress(struct run *r, double frac, bool final)
 {
-	if (r->o->quiet || !isatty(STDERR_FILENO))
+	if (!r->show_progress)
 		return;
 	double now = clock_mono_sec();
 	if (!final && now - r->last_progress < 0.5)
@@ -1018,6 +1019,7 @@ int cmd_traffic(int argc, char **argv)
 	memset(&r, 0, sizeof r);
 	r.o = &o;
 	r.every_ns = (int64_t)llround(o.every * NS);
+	r.show_progress = !o.quiet && isatty(STDERR_FILENO);
 	r.last_progress = 0;
 	char err[512] = "";
 	capture *cap = NULL;
@@ -1075,7 +1077,7 @@ int cmd_traffic(int argc, char **argv)
 	progress(&r, o.iface ? NAN : 1.0, true);
 	delta_finish(r.dl);
 	if (o.every > 0 && r.packets)
-		take_row(&r, r.next_row - o.every);
+		take_row(&r, (double)(r.next_row - r.every_ns) / NS);
 	if (o.csv && r.n_rows)
 		print_row_csv(&r.rows[r.n_rows - 1], r.n_rows == 1);
 	if (o.iface) {

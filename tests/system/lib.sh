@@ -1142,6 +1142,7 @@ json.dump(dict(
     clients_v4=len(c4), clients_v6=len(c6), client_list_v4=c4, client_list_v6=c6,
     requests_per_client=per_client,
     kod=len(kod), rate_kod=sum(1 for f in kod if f["refid"] == "52415445"),
+    request_times=[[f["t"], f["ipv"], f["src"]] for f in reqs], response_times=[f["t"] for f in resps],
     pairs=pairs, n_pairs=len(pairs), unanswered=len(reqs) - len(pairs), unmatched=unmatched,
     duplicates=duplicates, retransmits=retransmits,
     tshark_pairs=sum(1 for f in resps if f["delta"] is not None),

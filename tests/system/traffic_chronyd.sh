@@ -199,6 +199,46 @@ while read -r what good got want; do
 	else not_ok "response_time/top: $what = tshark's" "got:  $got" "want: $want"; fi
 done <"$T/minmax"
 
+# --every: each row of the series against tshark's packets in its interval
+# (whole seconds from the first packet): requests, responses, distinct
+# clients, and the exact nearest-rank p50/p99 of the pairs answered in it.
+run_sundial traffic -r "$CAP" "${SUNDIAL_F[@]}" --every 1s --json -q
+is "$RC" 0 "traffic -r --every 1s --json: exit 0"
+"$PYTHON" - "$T/view.json" "$T/out" >"$T/series" <<'PYEOF'
+import json, math, sys
+v, s = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+rows, first = s.get("series", []), v["first"]
+n = (v["last"] - first) // 10**9 + 1  # intervals up to the last packet
+bad = []
+def row_of(t):
+    return (t - first) // 10**9
+def q(xs, p):
+    xs = sorted(xs)
+    return xs[max(1, math.ceil(p * len(xs))) - 1] if xs else None
+for k, r in enumerate(rows):
+    want = dict(
+        requests=sum(1 for t, _, _ in v["request_times"] if row_of(t) == k),
+        responses=sum(1 for t in v["response_times"] if row_of(t) == k),
+        clients_v4=len({a for t, ipv, a in v["request_times"] if row_of(t) == k and ipv == 4}),
+        clients_v6=len({a for t, ipv, a in v["request_times"] if row_of(t) == k and ipv == 6}))
+    w = [p["wire"] for p in v["pairs"] if row_of(p["t_request"] + p["wire"]) == k]
+    for key, val in want.items():
+        if r.get(key) != val:
+            bad.append([k, key, r.get(key), val])
+    for key, p in (("delta_p50", 0.5), ("delta_p99", 0.99)):
+        x = q(w, p)
+        got = r.get(key)
+        if (x is None) != (got is None) or (x is not None and round(got * 1e9) != x):
+            bad.append([k, key, got, x])
+    if abs(r["start"] - (first + k * 10**9) / 1e9) > 1e-6:
+        bad.append([k, "start", r["start"], (first + k * 10**9) / 1e9])
+print(len(rows), n, len(bad), json.dumps(bad[:5]), sum(r["unanswered"] for r in rows))
+PYEOF
+read -r NROWS WANTROWS NBAD BAD UNANS <"$T/series"
+is "$NROWS" "$WANTROWS" "--every 1s: one row per second from the first packet to the last"
+is "$NBAD" 0 "--every 1s: every row's requests, responses, clients v4/v6, delta p50/p99 and start = tshark's ($BAD)"
+is "$UNANS" "$(V unanswered)" "--every 1s: the rows' unanswered add up to the total"
+
 # --pairs: every line against tshark.
 run_sundial traffic -r "$CAP" "${SUNDIAL_F[@]}" --pairs -q
 is "$RC" 0 "traffic -r --pairs: exit 0"
