@@ -348,7 +348,8 @@ void delta_key_make(const delta *d, const struct delta_flow *f, uint64_t ts, str
 	/* ts, ports and version, then the addresses, hashed with the table's
 	 * random seed. */
 	uint64_t w[6] = { ts, (uint64_t)f->cport << 32 | (uint64_t)f->sport << 16 | k->ver,
-			  c0, c1, s0, s1 };
+			  c0, c1,
+			  s0, s1 };
 	uint64_t h = hll_hash_words(d->seed, w, 6);
 	k->hash = (uint32_t)(h ^ h >> 32);
 }

@@ -32,9 +32,9 @@ enum tpkt_kind {
 
 /* Fields a kind does not use are zero. */
 struct tpkt {
-	int64_t t;	/* capture time, nanoseconds since the epoch, or TPKT_NO_TIME */
-	uint64_t ts;	/* request: its transmit timestamp; response: its origin */
-	int64_t server; /* response: T3 - T2, 32.32 fixed point, when has_server */
+	int64_t t;		  /* capture time, nanoseconds since the epoch, or TPKT_NO_TIME */
+	uint64_t ts;		  /* request: its transmit timestamp; response: its origin */
+	int64_t server;		  /* response: T3 - T2, 32.32 fixed point, when has_server */
 	uint8_t src[16], dst[16]; /* request and response; IPv4 in the first 4 octets */
 	uint16_t sport, dport;
 	uint16_t kind : 3;	 /* enum tpkt_kind */
