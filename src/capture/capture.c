@@ -14,6 +14,7 @@
 #include "capture/capture.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <pcap.h>
 #include <stdio.h>
@@ -46,7 +47,8 @@ struct capture {
 	size_t n_primed; /* sources read once; the rest are read on the first capture_next() */
 	size_t last;	 /* source of the packet returned last, n if none */
 	bool live;
-	bool progress; /* every file is a regular file of known size */
+	bool progress;	  /* every file is a regular file of known size */
+	bool pending_err; /* capture_batch(): an error to return on the next call */
 	pcap_dumper_t *dump;
 	char *dump_path;
 	char err[PCAP_ERRBUF_SIZE + 512];
@@ -414,6 +416,88 @@ int capture_next(capture *c, struct capture_pkt *p)
 	p->len = s->hdr.len;
 	p->source = (unsigned)i;
 	return dump_packet(c, &s->hdr, s->data) == 0 ? 1 : -EIO;
+}
+
+struct dispatch {
+	capture *c;
+	struct source *s;
+	capture_fn fn;
+	void *arg;
+	size_t n;
+	bool dump_failed;
+};
+
+static void on_dispatch(u_char *user, const struct pcap_pkthdr *h, const u_char *d)
+{
+	struct dispatch *ds = (struct dispatch *)user;
+	if (ds->dump_failed)
+		return;
+	struct capture_pkt p;
+	p.ts = ts_of(h, true);
+	p.linktype = ds->s->linktype;
+	p.data = d;
+	p.caplen = h->caplen;
+	p.len = h->len;
+	p.source = 0;
+	if (dump_packet(ds->c, h, d) != 0) {
+		ds->dump_failed = true; /* as capture_next(): -EIO, the packet not handed */
+		pcap_breakloop(ds->s->p);
+		return;
+	}
+	ds->fn(ds->arg, &p);
+	ds->n++;
+}
+
+int capture_batch(capture *c, size_t max, capture_fn fn, void *arg)
+{
+	if (c->pending_err) {
+		c->pending_err = false;
+		return -EIO;
+	}
+	if (max == 0)
+		return 0;
+	if (max > INT_MAX)
+		max = INT_MAX;
+	if (c->live || c->n != 1) {
+		size_t n = 0;
+		while (n < max) {
+			struct capture_pkt p;
+			int rc = capture_next(c, &p);
+			if (rc < 0) {
+				if (n == 0)
+					return rc;
+				c->pending_err = true;
+				break;
+			}
+			if (rc == 0)
+				break;
+			fn(arg, &p);
+			n++;
+		}
+		return (int)n;
+	}
+	struct source *s = &c->src[0];
+	if (s->done)
+		return 0;
+	struct dispatch ds = { c, s, fn, arg, 0, false };
+	int rc = pcap_dispatch(s->p, (int)max, on_dispatch, (u_char *)&ds);
+	if (ds.dump_failed) {
+		if (ds.n == 0)
+			return -EIO;
+		c->pending_err = true;
+		return (int)ds.n;
+	}
+	if (rc == 0)
+		s->done = true; /* a file: 0 is its end */
+	if (rc >= 0 || rc == PCAP_ERROR_BREAK)
+		return (int)ds.n;
+	s->done = true;
+	snprintf(c->err, sizeof c->err, "%s: %s (the rest of this file is skipped)", s->path,
+		 pcap_geterr(s->p));
+	if (ds.n == 0)
+		return -EIO;
+	c->pending_err = true;
+	return (int)ds.n;
 }
 
 int capture_fd(const capture *c)

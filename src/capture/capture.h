@@ -44,6 +44,16 @@ capture *capture_open_live(const struct capture_live_opts *o, char *err, size_t 
  * capture_error(). */
 int capture_next(capture *c, struct capture_pkt *p) __attribute__((warn_unused_result));
 
+/* Up to max packets, each handed to fn as capture_next() would return it
+ * (same order, the same data valid during the call).  Returns how many (> 0),
+ * 0 at the end of the files (or none yet live), or a negative errno as
+ * capture_next() does; an error after some packets is returned by the next
+ * call.  With one file it runs libpcap's own loop (pcap_dispatch), which
+ * costs less per packet than pcap_next_ex. */
+typedef void (*capture_fn)(void *arg, const struct capture_pkt *p);
+int capture_batch(capture *c, size_t max, capture_fn fn, void *arg)
+	__attribute__((warn_unused_result));
+
 /* A descriptor to poll for live captures, -1 for files. */
 int capture_fd(const capture *c);
 

@@ -443,6 +443,17 @@ struct reader {
 	bq *q;
 };
 
+struct fill {
+	struct batch *b;
+	uint16_t port;
+};
+
+static void decode_into(void *arg, const struct capture_pkt *cp)
+{
+	struct fill *f = arg;
+	tpkt_decode(cp->linktype, cp->data, cp->caplen, &cp->ts, f->port, &f->b->p[f->b->n++]);
+}
+
 /* The reader thread: capture files to decoded packets. */
 static void *reader_main(void *arg)
 {
@@ -453,17 +464,15 @@ static void *reader_main(void *arg)
 			break; /* the analyses stopped */
 		b->n = 0;
 		b->end = 0;
+		struct fill f = { b, rd->port };
 		while (b->n < BATCH) {
-			struct capture_pkt cp;
-			int n = capture_next(rd->cap, &cp);
+			int n = capture_batch(rd->cap, BATCH - b->n, decode_into, &f);
 			if (n <= 0) {
 				b->end = n < 0 ? -1 : 1;
 				if (n < 0)
 					str_copy(b->err, capture_error(rd->cap), sizeof b->err);
 				break;
 			}
-			tpkt_decode(cp.linktype, cp.data, cp.caplen, &cp.ts, rd->port,
-				    &b->p[b->n++]);
 		}
 		b->progress = capture_progress(rd->cap);
 		int end = b->end;

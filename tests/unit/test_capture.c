@@ -429,6 +429,96 @@ static void one_file_like_merge(void **state)
 	free(data);
 }
 
+/* capture_batch() hands over what capture_next() returns: the same packets,
+ * then the same error (on the call after the packets before it) and the
+ * end; for one file (libpcap's dispatch loop) and merged files alike, in
+ * batches of 1, 3 and 1000, on a file cut at every length. */
+struct seen {
+	size_t n;
+	struct capture_pkt p[64];
+	uint8_t data[64][256];
+};
+
+static void keep(void *arg, const struct capture_pkt *p)
+{
+	struct seen *s = arg;
+	assert_true(s->n < 64 && p->caplen <= 256);
+	s->p[s->n] = *p;
+	memcpy(s->data[s->n], p->data, p->caplen);
+	s->n++;
+}
+
+static void batch_like_next(void **state)
+{
+	(void)state;
+	uint8_t *data;
+	size_t len;
+	read_file(DATA "eth-crafted.pcap", &data, &len);
+	char path[512], empty[512];
+	tmp_path(path, sizeof path, "batch.pcap");
+	tmp_path(empty, sizeof empty, "batch-none.pcap");
+	write_file(empty, data, 24);
+	static const size_t sizes[] = { 1, 3, 1000 };
+	size_t errors = 0;
+	for (size_t cut = 24; cut <= len; cut++) {
+		write_file(path, data, cut);
+		for (size_t merged = 0; merged < 2; merged++) {
+			for (size_t z = 0; z < 3; z++) {
+				const char *paths[2] = { path, empty };
+				char err[512];
+				capture *a = capture_open_files(paths, 1 + merged, NULL, err,
+								sizeof err);
+				capture *b = capture_open_files(paths, 1 + merged, NULL, err,
+								sizeof err);
+				assert_non_null(a);
+				assert_non_null(b);
+				struct seen *s = calloc(1, sizeof *s);
+				int rb;
+				for (;;) {
+					size_t before = s->n;
+					rb = capture_batch(b, sizes[z], keep, s);
+					assert_true(rb <= (int)sizes[z]);
+					if (rb > 0)
+						assert_int_equal(s->n - before, (size_t)rb);
+					else
+						assert_int_equal(s->n, before);
+					/* capture_next() on the twin: the same packets, then
+					 * the same result. */
+					for (size_t i = before; i < s->n; i++) {
+						struct capture_pkt q;
+						assert_int_equal(capture_next(a, &q), 1);
+						assert_int_equal(s->p[i].ts.tv_sec, q.ts.tv_sec);
+						assert_int_equal(s->p[i].ts.tv_nsec, q.ts.tv_nsec);
+						assert_int_equal(s->p[i].caplen, q.caplen);
+						assert_int_equal(s->p[i].len, q.len);
+						assert_int_equal(s->p[i].linktype, q.linktype);
+						assert_memory_equal(s->data[i], q.data, q.caplen);
+					}
+					if (rb <= 0) {
+						struct capture_pkt q;
+						int ra = capture_next(a, &q);
+						assert_int_equal(ra, rb);
+						if (rb < 0) {
+							errors++;
+							assert_string_equal(capture_error(a),
+									    capture_error(b));
+						}
+					}
+					if (rb == 0)
+						break;
+				}
+				assert_int_equal(capture_batch(b, 5, keep, s),
+						 0); /* stays at the end */
+				free(s);
+				capture_close(a);
+				capture_close(b);
+			}
+		}
+	}
+	assert_true(errors > 0);
+	free(data);
+}
+
 /* ------------------------------------------------------------------------
  * 3. Errors
  * ------------------------------------------------------------------------ */
@@ -815,6 +905,7 @@ int main(void)
 		cmocka_unit_test(merge_like_mergecap),
 		cmocka_unit_test(merge_mixed_linktypes),
 		cmocka_unit_test(one_file_like_merge),
+		cmocka_unit_test(batch_like_next),
 		cmocka_unit_test(missing_and_bad_files),
 		cmocka_unit_test(bad_filter),
 		cmocka_unit_test(cut_pcap),
