@@ -614,10 +614,11 @@ static void print_prom(const dmn_status *st)
 		}
 	}
 	if (st->n_counters) {
-		prom_head("sundial_daemon_counter", "gauge",
-			  "The daemon's own counters, by the name it gives them.");
+		prom_head("sundial_daemon_stat", "gauge",
+			  "The daemon's own statistics (packet counts, sources online, ...), by "
+			  "the name it gives them.");
 		for (size_t i = 0; i < st->n_counters; i++)
-			printf("sundial_daemon_counter{daemon=\"%s\",target=\"%s\",name=\"%s\"} "
+			printf("sundial_daemon_stat{daemon=\"%s\",target=\"%s\",name=\"%s\"} "
 			       "%.12g\n",
 			       dm, tgt, st->counters[i].name, st->counters[i].value);
 	}
