@@ -1,0 +1,79 @@
+/* config.h - what `sundial collect` is told to do: the directives of its
+ * configuration file (read by common/conf) turned into settings and a list
+ * of sources, every mistake reported as "FILE:LINE: what was expected".
+ *
+ *   datadir PATH            where the RRD files live (absolute; default
+ *                           /var/lib/sundial)
+ *   listen ADDR:PORT | off  HTTP (/metrics, /api); default 127.0.0.1:8770
+ *   interval DUR            default sampling interval (1 s .. 1 d; 60 s)
+ *   user NAME               run as NAME after opening captures and sockets
+ *   rrdcached ADDR          write through rrdcached (unix:/path, host:port)
+ *   log stderr | syslog
+ *
+ *   server HOST[:PORT] [key ID keyfile FILE] [interval DUR]
+ *   ntpd HOST[:PORT] [key ID keyfile FILE] [interval DUR]
+ *   chronyd HOST[:PORT] | /SOCKET [interval DUR]
+ *   gpsd [HOST:PORT] [interval DUR]          (default 127.0.0.1:2947)
+ *   capture IFACE [port N] [interval DUR]
+ *   hwmon [ROOT] [interval DUR]              (default /sys)
+ *   exec PATH [ARG...] [timeout DUR] [interval DUR]
+ *
+ * Settings may be given once; a source may be given once per target.  The
+ * directives of later issues (snmp, adsb, alert, NTS) are refused with a
+ * message saying they are not supported yet. */
+#ifndef SUNDIAL_COLLECT_CONFIG_H
+#define SUNDIAL_COLLECT_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "common/conf.h"
+
+enum collect_kind {
+	COLLECT_SERVER,
+	COLLECT_NTPD,
+	COLLECT_CHRONYD,
+	COLLECT_GPSD,
+	COLLECT_CAPTURE,
+	COLLECT_HWMON,
+	COLLECT_EXEC,
+};
+
+const char *collect_kind_name(enum collect_kind k); /* the directive: "server", ... */
+
+struct collect_source {
+	enum collect_kind kind;
+	char *target;	      /* see above; exec: the program's path */
+	double interval;      /* seconds */
+	unsigned long key_id; /* server, ntpd: 0 for none */
+	char *keyfile;	      /* with key_id */
+	unsigned port;	      /* capture: the NTP port (123) */
+	double timeout;	      /* exec: seconds (default: the interval, at most 60 s) */
+	char **args;	      /* exec: the arguments after the path, NULL-terminated */
+	size_t n_args;
+	char *file; /* where it was declared */
+	unsigned line;
+};
+
+struct collect_config {
+	char *datadir;
+	char *listen; /* NULL: off */
+	double interval;
+	char *user;	 /* NULL: stay as started */
+	char *rrdcached; /* NULL: write the files directly */
+	bool syslog;
+	struct collect_source *src;
+	size_t n_src;
+};
+
+/* Reads the file at path (with its includes) into *out.  0, or -EINVAL
+ * (with the message in err) and *out left empty. */
+int collect_config_load(const char *path, struct collect_config *out, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+/* The same from lines already read. */
+int collect_config_from(const conf *c, struct collect_config *out, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+
+void collect_config_free(struct collect_config *c); /* the contents; accepts zeroed */
+
+#endif

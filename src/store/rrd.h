@@ -1,0 +1,73 @@
+/* rrd.h - the collector's history: one RRD file per metric series, through
+ * librrd (the only file that includes <rrd.h>).
+ *
+ * File: DATADIR/<source>/<instance>/<metric>.rrd (each part made safe for a
+ * file name: [A-Za-z0-9._-] kept, anything else %XX-escaped as UTF-8 bytes;
+ * "." and ".." escaped too; an empty part is refused).  One data source
+ * "value": GAUGE (no minimum: gauges may be negative) or DERIVE with
+ * minimum 0 (counters: a reset reads as unknown, not as a huge negative
+ * rate; librrd takes whole numbers only, so a counter is rounded to one);
+ * heartbeat 2 * step.  Archives, each with AVERAGE, MIN and MAX (so spikes
+ * survive consolidation), xff 0.5:
+ *   1 step for 2 days, 5 minutes for 14 days, 30 minutes for 62 days,
+ *   1 day for 1826 days (5 years).
+ * Steps per row = resolution / step rounded, at least 1 (a step longer than
+ * an archive's resolution uses 1 row per step); rows = span / (steps per
+ * row * step) rounded up; an archive no coarser than the one before it is
+ * merged into it, keeping the longer span (step 300: 1 step for 14 days).
+ * Created on the first sample.  A file whose definition differs (step, type)
+ * from what is asked for is kept: renamed to <metric>.<UTC YYYYMMDDTHHMMSSZ>.rrd
+ * (the time of the change; "-N" added if taken), and a new one started, so
+ * that nothing is lost.
+ *
+ * Writes go through rrdcached when an address is given ("unix:/path" or
+ * "host:port").  The files are still created, inspected and renamed here,
+ * in DATADIR: a daemon on a Unix socket is given absolute paths, one on
+ * host:port paths relative to DATADIR, which must then be its -b folder.
+ * The connection is librrd's, one per process: stores in one process should
+ * name the same daemon.  A store is used by one thread at a time. */
+#ifndef SUNDIAL_STORE_RRD_H
+#define SUNDIAL_STORE_RRD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct rrd_store rrd_store;
+
+/* datadir is created if missing (mode 0750, with its parents).  daemon:
+ * rrdcached address or NULL (borrowed for the call).  NULL with a message
+ * in err if datadir cannot be made or written, or the daemon not reached. */
+rrd_store *rrd_store_open(const char *datadir, const char *daemon, char *err, size_t errlen);
+/* Accepts NULL.  With a daemon, flushes every series this store wrote (a
+ * failure is logged) and disconnects. */
+void rrd_store_close(rrd_store *st);
+
+struct rrd_series_def {
+	const char *source;   /* e.g. "chronyd" */
+	const char *instance; /* e.g. "127.0.0.1" */
+	const char *metric;   /* e.g. "sundial_ntp_offset_seconds" */
+	bool counter;	      /* DERIVE, else GAUGE */
+	unsigned step;	      /* seconds, 1 .. 86400 */
+};
+
+/* The file of a series (made safe as above) into buf; false if it does not
+ * fit or a part is empty or NULL. */
+bool rrd_store_path(const rrd_store *st, const struct rrd_series_def *d, char *buf, size_t len);
+
+/* Writes one sample v (NaN: unknown) at time t, seconds since the epoch,
+ * taken in whole seconds (t rounded down: the last update librrd and
+ * rrdcached report is whole seconds).  librrd needs it later than the
+ * file's last update: an older or equal t is skipped and counted, not an
+ * error.  Creates the file (and its folders, mode 0750) on first use, or
+ * starts a new one if the definition changed.  A steady series costs one
+ * update: its last time and definition are remembered after the first.
+ * 0, or a negative errno with a message in err (librrd's text included):
+ * -EINVAL for a bad definition or time, -EIO for librrd's failures. */
+int rrd_store_update(rrd_store *st, const struct rrd_series_def *d, double t, double v, char *err,
+		     size_t errlen) __attribute__((warn_unused_result));
+
+/* Samples skipped because their time was not after the file's last one. */
+uint64_t rrd_store_skipped(const rrd_store *st);
+
+#endif

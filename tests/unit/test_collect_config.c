@@ -1,0 +1,204 @@
+/* test_collect_config.c - the collector's directives: a full file, the
+ * defaults, every directive's errors (file:line and what was expected),
+ * settings given twice, a source given twice, directives of later issues. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collect/config.h"
+
+static int load(const char *text, struct collect_config *c, char *err, size_t errlen)
+{
+	char e[512] = "";
+	conf *cf = conf_parse("t.conf", text, strlen(text), e, sizeof e);
+	if (!cf) {
+		snprintf(err, errlen, "%s", e);
+		return -1;
+	}
+	int rc = collect_config_from(cf, c, err, errlen);
+	conf_free(cf);
+	return rc;
+}
+
+static void full_file(void **st)
+{
+	(void)st;
+	const char *text =
+		"datadir /srv/sundial\n"
+		"listen [::1]:9123\n"
+		"interval 30s\n"
+		"user sundial\n"
+		"rrdcached unix:/run/rrdcached.sock\n"
+		"log syslog\n"
+		"server time.example.net\n"
+		"server 192.0.2.10:1123 key 5 keyfile /etc/ntpsec/ntp.keys interval 5m\n"
+		"ntpd 127.0.0.1\n"
+		"chronyd /run/chrony/chronyd.sock interval 10s\n"
+		"gpsd\n"
+		"capture eth0 port 11123\n"
+		"hwmon\n"
+		"exec /usr/local/bin/power-meter --watts \"a b\" timeout 5s interval 300\n";
+	struct collect_config c;
+	char err[512] = "";
+	assert_int_equal(load(text, &c, err, sizeof err), 0);
+	assert_string_equal(c.datadir, "/srv/sundial");
+	assert_string_equal(c.listen, "[::1]:9123");
+	assert_true(c.interval == 30);
+	assert_string_equal(c.user, "sundial");
+	assert_string_equal(c.rrdcached, "unix:/run/rrdcached.sock");
+	assert_true(c.syslog);
+	assert_int_equal(c.n_src, 8);
+	const struct collect_source *s = c.src;
+	assert_int_equal(s[0].kind, COLLECT_SERVER);
+	assert_string_equal(s[0].target, "time.example.net");
+	assert_true(s[0].interval == 30); /* the default */
+	assert_int_equal(s[0].key_id, 0);
+	assert_string_equal(s[1].target, "192.0.2.10:1123");
+	assert_int_equal(s[1].key_id, 5);
+	assert_string_equal(s[1].keyfile, "/etc/ntpsec/ntp.keys");
+	assert_true(s[1].interval == 300);
+	assert_int_equal(s[2].kind, COLLECT_NTPD);
+	assert_int_equal(s[3].kind, COLLECT_CHRONYD);
+	assert_string_equal(s[3].target, "/run/chrony/chronyd.sock");
+	assert_true(s[3].interval == 10);
+	assert_int_equal(s[4].kind, COLLECT_GPSD);
+	assert_string_equal(s[4].target, "127.0.0.1:2947");
+	assert_int_equal(s[5].kind, COLLECT_CAPTURE);
+	assert_string_equal(s[5].target, "eth0");
+	assert_int_equal(s[5].port, 11123);
+	assert_int_equal(s[6].kind, COLLECT_HWMON);
+	assert_string_equal(s[6].target, "/sys");
+	assert_int_equal(s[7].kind, COLLECT_EXEC);
+	assert_string_equal(s[7].target, "/usr/local/bin/power-meter");
+	assert_int_equal(s[7].n_args, 2);
+	assert_string_equal(s[7].args[0], "--watts");
+	assert_string_equal(s[7].args[1], "a b");
+	assert_null(s[7].args[2]);
+	assert_true(s[7].timeout == 5 && s[7].interval == 300);
+	assert_string_equal(s[7].file, "t.conf");
+	assert_int_equal(s[7].line, 14);
+	assert_string_equal(collect_kind_name(s[7].kind), "exec");
+	collect_config_free(&c);
+}
+
+static void defaults(void **st)
+{
+	(void)st;
+	struct collect_config c;
+	char err[512] = "";
+	assert_int_equal(load("exec /bin/true\nlisten off\n", &c, err, sizeof err), 0);
+	assert_string_equal(c.datadir, "/var/lib/sundial");
+	assert_null(c.listen);
+	assert_true(c.interval == 60);
+	assert_null(c.user);
+	assert_null(c.rrdcached);
+	assert_false(c.syslog);
+	assert_true(c.src[0].timeout == 60 && c.src[0].interval == 60);
+	collect_config_free(&c);
+	assert_int_equal(load("", &c, err, sizeof err), 0);
+	assert_string_equal(c.listen, "127.0.0.1:8770");
+	assert_int_equal(c.n_src, 0);
+	collect_config_free(&c);
+	assert_int_equal(load("interval 10\nexec /bin/true\n", &c, err, sizeof err), 0);
+	assert_true(c.src[0].timeout == 10); /* below the interval */
+	collect_config_free(&c);
+}
+
+static void errors(void **st)
+{
+	(void)st;
+	static const struct {
+		const char *text, *want;
+	} cases[] = {
+		{ "frobnicate 1\n", "t.conf:1: unknown directive 'frobnicate'" },
+		{ "datadir relative/path\n", "t.conf:1: datadir must be an absolute path" },
+		{ "datadir /a /b\n", "t.conf:1: datadir takes one argument" },
+		{ "\ndatadir /a\ndatadir /b\n",
+		  "t.conf:3: datadir given again (first at t.conf:2)" },
+		{ "listen 127.0.0.1\n", "t.conf:1: listen: expected ADDRESS:PORT" },
+		{ "listen ::1:80\n", "t.conf:1: listen: expected ADDRESS:PORT" },
+		{ "listen 127.0.0.1:70000\n", "t.conf:1: listen: expected ADDRESS:PORT" },
+		{ "interval 0.5s\n", "t.conf:1: interval: expected a duration from 1s to 1d" },
+		{ "interval 2d\n", "t.conf:1: interval: expected a duration from 1s to 1d" },
+		{ "interval soon\n", "t.conf:1: interval: expected a duration" },
+		{ "rrdcached /tmp/x\n", "t.conf:1: rrdcached: expected unix:/path or host:port" },
+		{ "log journal\n", "t.conf:1: log: expected stderr or syslog" },
+		{ "server\n", "t.conf:1: server: expected HOST[:PORT]" },
+		{ "server a b\n", "t.conf:1: server: expected HOST[:PORT]" },
+		{ "server a:0\n", "t.conf:1: server: expected HOST[:PORT]" },
+		{ "server a nts\n", "t.conf:1: nts is not supported yet" },
+		{ "server a key 5\n", "t.conf:1: key: expected key ID keyfile FILE" },
+		{ "server a key 0 keyfile /k\n",
+		  "t.conf:1: key: expected a key id from 1 to 65535" },
+		{ "server a interval 1d interval 2m\n", "t.conf:1: interval given twice" },
+		{ "server a port 5\n", "t.conf:1: server: expected HOST[:PORT]" },
+		{ "chronyd\n", "t.conf:1: chronyd: expected HOST[:PORT] or the path" },
+		{ "gpsd localhost\n", "t.conf:1: gpsd: expected [HOST:PORT]" },
+		{ "capture\n", "t.conf:1: capture: expected an interface name" },
+		{ "capture eth0 port 0\n", "t.conf:1: port: expected a number from 1 to 65535" },
+		{ "hwmon sys\n", "t.conf:1: hwmon: expected [ROOT]" },
+		{ "exec power-meter\n", "t.conf:1: exec: expected the absolute path of a program" },
+		{ "exec /bin/x timeout 2m\n", "t.conf:1: timeout: expected a duration up to 60s" },
+		{ "ntpd 127.0.0.1\nntpd 127.0.0.1\n",
+		  "t.conf:2: ntpd 127.0.0.1 given again (first at t.conf:1)" },
+		{ "snmp lantime\n", "t.conf:1: snmp is not supported yet" },
+		{ "alert ntp.offset abs > 0.01\n", "t.conf:1: alert is not supported yet" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct collect_config c;
+		memset(&c, 0x5a, sizeof c);
+		char err[512] = "";
+		int rc = load(cases[i].text, &c, err, sizeof err);
+		if (rc == 0 || strncmp(err, cases[i].want, strlen(cases[i].want)) != 0)
+			printf("# case %zu: '%s' gave '%s'\n", i, cases[i].text, err);
+		assert_int_equal(rc, -22);
+		assert_true(strncmp(err, cases[i].want, strlen(cases[i].want)) == 0);
+		assert_null(c.src); /* left empty */
+		assert_null(c.datadir);
+	}
+}
+
+static void from_file(void **st)
+{
+	(void)st;
+	char dir[] = "/tmp/sundial-cc.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char path[256], inc[256];
+	snprintf(path, sizeof path, "%s/sundial.conf", dir);
+	snprintf(inc, sizeof inc, "%s/sources.conf", dir);
+	FILE *f = fopen(inc, "w");
+	assert_non_null(f);
+	fputs("chronyd 127.0.0.1\nntpd ::1 interval 0\n", f);
+	fclose(f);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("datadir /srv/x\ninclude sources.conf\n", f);
+	fclose(f);
+	struct collect_config c;
+	char err[512] = "";
+	assert_int_equal(collect_config_load(path, &c, err, sizeof err), -22);
+	char want[600];
+	snprintf(want, sizeof want, "%s:2: interval: expected a duration", inc);
+	assert_true(strncmp(err, want, strlen(want)) == 0);
+	remove(inc);
+	remove(path);
+	assert_int_equal(collect_config_load(path, &c, err, sizeof err), -22);
+	assert_non_null(strstr(err, "sundial.conf"));
+	remove(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(full_file),
+		cmocka_unit_test(defaults),
+		cmocka_unit_test(errors),
+		cmocka_unit_test(from_file),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
