@@ -18,6 +18,7 @@ static const struct {
 	{ "status", cmd_status, "a time daemon's own view, from ntpd or chronyd" },
 	{ "traffic", cmd_traffic,
 	  "a time server's clients, rates and response times, from packets" },
+	{ "collect", cmd_collect, "the daemon: history in RRD files, /metrics (in progress)" },
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,573 @@
+/* collector.c - the collector's event loop; see collector.h.
+ *
+ * Times: the schedule runs on the monotonic clock; samples are stamped with
+ * the real time they were taken (for RRD and Prometheus).  Each threaded
+ * source has a thread that waits for "go", samples with its own timeout,
+ * writes its index to a pipe and waits again; the loop reads the pipe,
+ * publishes the result and tells the schedule the sample is done. */
+#include "collect/collector.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <fcntl.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "auth/keys.h"
+#include "collect/sched.h"
+#include "common/clock.h"
+#include "common/log.h"
+#include "common/mem.h"
+#include "net/addr.h"
+#include "net/ntp_client.h"
+#include "sources/chronyd.h"
+#include "sources/daemon.h"
+#include "sources/hwmon.h"
+#include "sources/ntpd.h"
+#include "store/metrics.h"
+#include "store/rrd.h"
+#include "web/http.h"
+
+#define SAMPLE_TIMEOUT_MAX 10.0 /* seconds, and at most 80 % of the interval */
+#define HWMON_MAX 64
+
+struct src {
+	struct collector *c;
+	const struct collect_source *cfg;
+	size_t idx;
+	int job;
+	bool threaded;
+	/* the thread's side */
+	pthread_t th;
+	bool have_thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool go, quit;
+	/* a sample's result, handed over through the pipe */
+	int rc;
+	char err[300];
+	double t_real, took;
+	dmn_status *st;
+	struct ntpc_summary sum;
+	struct ntpc_target tgt;
+	bool have_tgt;
+	keyring *kr;
+	const struct key *key;
+	char last_err[300]; /* logged once until it changes */
+};
+
+struct collector {
+	const struct collect_config *cfg;
+	struct event_base *base;
+	struct event *tick, *http_io, *http_timer, *results, *sig[3];
+	int pipe[2];
+	sched *sch;
+	metrics *m;
+	rrd_store *rrd;
+	http_server *http;
+	struct src *src;
+	size_t n_src;
+	int *job_src; /* sched id -> source index */
+	size_t n_job;
+	const struct collect_config *(*reload)(void *arg);
+	void *reload_arg;
+	int status;
+};
+
+static double clock_real_sec(void)
+{
+	struct timespec ts;
+	clock_realtime(&ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* ---- publishing ---- */
+
+/* One value: into the registry and its RRD file.  labels: name/value pairs
+ * after the source's own (source kind and target are always the first). */
+static void put(struct collector *c, struct src *s, const char *name, const char *help,
+		enum metric_type type, const char *const *extra, double t, double v)
+{
+	const char *ln[METRICS_MAX_LABELS + 1] = { "source", "target" };
+	const char *lv[METRICS_MAX_LABELS + 1] = { collect_kind_name(s->cfg->kind),
+						   s->cfg->target };
+	size_t n = 2;
+	char suffix[256] = "";
+	for (size_t i = 0; extra && extra[i] && n + 1 < METRICS_MAX_LABELS; i += 2, n++) {
+		ln[n] = extra[i];
+		lv[n] = extra[i + 1];
+		size_t used = strlen(suffix);
+		snprintf(suffix + used, sizeof suffix - used, "@%s", extra[i + 1]);
+	}
+	ln[n] = lv[n] = NULL;
+	char err[256];
+	metric_family *f = metrics_family(c->m, name, help, type, ln, err, sizeof err);
+	if (!f) {
+		log_warn("metric %s: %s", name, err);
+		return;
+	}
+	metrics_set(metrics_series(f, lv), t, v);
+	if (!isfinite(v))
+		return;
+	char metric[512];
+	snprintf(metric, sizeof metric, "%s%s", name, suffix);
+	struct rrd_series_def d = { collect_kind_name(s->cfg->kind), s->cfg->target, metric,
+				    type == METRIC_COUNTER, (unsigned)s->cfg->interval };
+	if (rrd_store_update(c->rrd, &d, t, v, err, sizeof err) != 0)
+		log_warn("%s %s: %s", collect_kind_name(s->cfg->kind), s->cfg->target, err);
+}
+
+static void put_daemon(struct collector *c, struct src *s)
+{
+	const dmn_status *st = s->st;
+	const struct dmn_system *y = &st->sys;
+	double t = s->t_real;
+	put(c, s, "sundial_daemon_synchronised", "1 if the daemon is synchronised.", METRIC_GAUGE,
+	    NULL, t, y->synchronised);
+	if (y->stratum >= 0)
+		put(c, s, "sundial_daemon_stratum", "The daemon's stratum.", METRIC_GAUGE, NULL, t,
+		    y->stratum);
+	if (y->leap >= 0)
+		put(c, s, "sundial_daemon_leap", "Leap indicator (3: unsynchronised).",
+		    METRIC_GAUGE, NULL, t, y->leap);
+	put(c, s, "sundial_daemon_offset_seconds", "Last offset of the local clock.", METRIC_GAUGE,
+	    NULL, t, y->offset);
+	put(c, s, "sundial_daemon_root_delay_seconds", "Root delay.", METRIC_GAUGE, NULL, t,
+	    y->root_delay);
+	put(c, s, "sundial_daemon_root_dispersion_seconds", "Root dispersion.", METRIC_GAUGE, NULL,
+	    t, y->root_disp);
+	put(c, s, "sundial_daemon_frequency_ppm", "Frequency correction of the local clock.",
+	    METRIC_GAUGE, NULL, t, y->frequency);
+	put(c, s, "sundial_daemon_good_sources", "Sources the daemon would use.", METRIC_GAUGE,
+	    NULL, t, (double)dmn_good_sources(st));
+	for (size_t i = 0; i < st->n_sources; i++) {
+		const struct dmn_source *u = &st->sources[i];
+		const char *ex[] = { "upstream", u->address[0] ? u->address : u->name, NULL };
+		put(c, s, "sundial_daemon_source_offset_seconds", "Offset of an upstream source.",
+		    METRIC_GAUGE, ex, t, u->offset);
+		put(c, s, "sundial_daemon_source_delay_seconds", "Delay to an upstream source.",
+		    METRIC_GAUGE, ex, t, u->delay);
+		put(c, s, "sundial_daemon_source_jitter_seconds", "Jitter of an upstream source.",
+		    METRIC_GAUGE, ex, t, u->jitter);
+		if (u->reach >= 0)
+			put(c, s, "sundial_daemon_source_reach_ratio",
+			    "Share of the last 8 polls answered.", METRIC_GAUGE, ex, t,
+			    dmn_reach_pct(u->reach) / 100.0);
+	}
+}
+
+static void put_server(struct collector *c, struct src *s)
+{
+	const struct ntpc_summary *m = &s->sum;
+	double t = s->t_real;
+	put(c, s, "sundial_query_up", "1 if the server gave a usable time.", METRIC_GAUGE, NULL, t,
+	    m->status == NTPC_OK);
+	if (m->best) {
+		put(c, s, "sundial_query_offset_seconds", "Offset of the server's clock.",
+		    METRIC_GAUGE, NULL, t, m->offset_median);
+		put(c, s, "sundial_query_delay_seconds", "Round-trip delay.", METRIC_GAUGE, NULL, t,
+		    m->delay_min);
+		put(c, s, "sundial_query_stratum", "The server's stratum.", METRIC_GAUGE, NULL, t,
+		    m->best->reply.stratum);
+		put(c, s, "sundial_query_leap", "Leap indicator.", METRIC_GAUGE, NULL, t,
+		    m->best->reply.leap);
+		put(c, s, "sundial_query_root_distance_seconds", "Root distance.", METRIC_GAUGE,
+		    NULL, t, m->root_distance);
+	}
+	put(c, s, "sundial_query_kod", "1 if the server sent a kiss-o'-death.", METRIC_GAUGE, NULL,
+	    t, m->status == NTPC_KOD);
+}
+
+static void put_hwmon(struct collector *c, struct src *s, double t)
+{
+	struct hwmon_reading r[HWMON_MAX];
+	size_t n = 0, skipped = 0;
+	int rc = hwmon_read(s->cfg->target, r, HWMON_MAX, &n, &skipped);
+	s->rc = rc;
+	if (rc != 0)
+		snprintf(s->err, sizeof s->err, "%s: no class/hwmon or class/thermal",
+			 s->cfg->target);
+	for (size_t i = 0; i < n; i++) {
+		const char *ex[] = { "chip", r[i].chip, "sensor", r[i].sensor, NULL };
+		put(c, s, "sundial_hwmon_temperature_celsius", "A temperature the kernel reports.",
+		    METRIC_GAUGE, ex, t, r[i].celsius);
+	}
+}
+
+/* After every sample: whether it worked and how long it took; a new error
+ * is logged once. */
+static void put_outcome(struct collector *c, struct src *s)
+{
+	put(c, s, "sundial_collect_up", "1 if the source's last sample worked.", METRIC_GAUGE, NULL,
+	    s->t_real, s->rc == 0);
+	put(c, s, "sundial_collect_sample_seconds", "How long the last sample took.", METRIC_GAUGE,
+	    NULL, s->t_real, s->took);
+	if (s->rc != 0 && strcmp(s->err, s->last_err) != 0) {
+		log_warn("%s %s: %s", collect_kind_name(s->cfg->kind), s->cfg->target, s->err);
+		str_copy(s->last_err, s->err, sizeof s->last_err);
+	} else if (s->rc == 0 && s->last_err[0]) {
+		log_info("%s %s: works again", collect_kind_name(s->cfg->kind), s->cfg->target);
+		s->last_err[0] = '\0';
+	}
+}
+
+/* ---- the blocking samples, in the source's thread ---- */
+
+static double sample_timeout(const struct src *s)
+{
+	double t = s->cfg->interval * 0.8;
+	return t < SAMPLE_TIMEOUT_MAX ? t : SAMPLE_TIMEOUT_MAX;
+}
+
+static int resolve(struct src *s, uint16_t port, struct sockaddr_storage *out)
+{
+	struct addr_spec spec;
+	if (addr_parse_spec(s->cfg->target, port, &spec, s->err, sizeof s->err) != 0)
+		return -EINVAL;
+	int n = addr_resolve(&spec, AF_UNSPEC, false, out, 1, s->err, sizeof s->err);
+	return n > 0 ? 0 : n;
+}
+
+static void sample_blocking(struct src *s)
+{
+	s->err[0] = '\0';
+	double t0 = clock_mono_sec();
+	s->t_real = clock_real_sec();
+	switch (s->cfg->kind) {
+	case COLLECT_CHRONYD: {
+		dmn_free(s->st);
+		s->st = dmn_new(DMN_CHRONYD);
+		struct sockaddr_storage a;
+		bool path = s->cfg->target[0] == '/';
+		s->rc = path ? 0 : resolve(s, 323, &a);
+		if (s->rc == 0) {
+			struct chronyd_opts o = { sample_timeout(s) / 4,
+						  path ? s->cfg->target : NULL, path ? NULL : &a,
+						  false, 0 };
+			s->rc = chronyd_read(&o, s->st, s->err, sizeof s->err);
+		}
+		break;
+	}
+	case COLLECT_NTPD: {
+		dmn_free(s->st);
+		s->st = dmn_new(DMN_NTPD);
+		struct sockaddr_storage a;
+		s->rc = resolve(s, 123, &a);
+		if (s->rc == 0) {
+			struct ntpd_opts o = { sample_timeout(s) / 4, s->key, false, 0 };
+			s->rc = ntpd_read(&a, &o, s->st, s->err, sizeof s->err);
+		}
+		break;
+	}
+	case COLLECT_SERVER: {
+		if (s->have_tgt)
+			ntpc_target_fini(&s->tgt);
+		s->have_tgt = false;
+		memset(&s->tgt, 0, sizeof s->tgt);
+		s->rc = resolve(s, 123, &s->tgt.addr);
+		if (s->rc != 0)
+			break;
+		struct ntpc_opts o = { 1, 0, sample_timeout(s), s->key, NULL, 0 };
+		ntpc_target_init(&s->tgt, &o);
+		s->have_tgt = true;
+		s->rc = ntpc_run(&s->tgt, 1, &o);
+		ntpc_summarize(&s->tgt, s->key != NULL, &s->sum);
+		if (s->rc == 0 && s->sum.status != NTPC_OK && s->sum.status != NTPC_UNSYNC) {
+			s->rc = -EIO;
+			static const char *const why[] = {
+				[NTPC_TIMEOUT] = "no reply",
+				[NTPC_UNREACHABLE] = "unreachable",
+				[NTPC_KOD] = "kiss-o'-death",
+				[NTPC_AUTH_FAILED] = "authentication failed",
+				[NTPC_INVALID] = "invalid replies",
+			};
+			unsigned st = s->sum.status;
+			snprintf(s->err, sizeof s->err, "no usable reply: %s",
+				 st < sizeof why / sizeof why[0] && why[st] ? why[st] : "?");
+		}
+		break;
+	}
+	default: s->rc = -ENOTSUP; break;
+	}
+	s->took = clock_mono_sec() - t0;
+}
+
+static void *src_thread(void *arg)
+{
+	struct src *s = arg;
+	pthread_mutex_lock(&s->mu);
+	for (;;) {
+		while (!s->go && !s->quit)
+			pthread_cond_wait(&s->cv, &s->mu);
+		if (s->quit)
+			break;
+		s->go = false;
+		pthread_mutex_unlock(&s->mu);
+		sample_blocking(s);
+		uint32_t idx = (uint32_t)s->idx;
+		ssize_t w = write(s->c->pipe[1], &idx, sizeof idx);
+		(void)w; /* a full pipe cannot happen: one sample per source at a time */
+		pthread_mutex_lock(&s->mu);
+	}
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+/* ---- the loop ---- */
+
+static void arm_tick(struct collector *c)
+{
+	double next = sched_next(c->sch);
+	if (isinf(next))
+		return;
+	double wait = next - clock_mono_sec();
+	if (wait < 0)
+		wait = 0;
+	struct timeval tv = { (time_t)wait, (suseconds_t)((wait - floor(wait)) * 1e6) };
+	evtimer_add(c->tick, &tv);
+}
+
+static void on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct collector *c = arg;
+	int job;
+	while ((job = sched_take(c->sch, clock_mono_sec())) >= 0) {
+		struct src *s = &c->src[c->job_src[job]];
+		if (s->threaded) {
+			pthread_mutex_lock(&s->mu);
+			s->go = true;
+			pthread_cond_signal(&s->cv);
+			pthread_mutex_unlock(&s->mu);
+			continue;
+		}
+		double t0 = clock_mono_sec();
+		s->t_real = clock_real_sec();
+		s->rc = 0;
+		s->err[0] = '\0';
+		put_hwmon(c, s, s->t_real);
+		s->took = clock_mono_sec() - t0;
+		put_outcome(c, s);
+		sched_done(c->sch, s->job);
+	}
+	arm_tick(c);
+}
+
+static void on_result(evutil_socket_t fd, short what, void *arg)
+{
+	(void)what;
+	struct collector *c = arg;
+	uint32_t idx;
+	while (read(fd, &idx, sizeof idx) == (ssize_t)sizeof idx) {
+		if (idx >= c->n_src)
+			continue;
+		struct src *s = &c->src[idx];
+		if (s->rc == 0) {
+			if (s->cfg->kind == COLLECT_SERVER)
+				put_server(c, s);
+			else if (s->st)
+				put_daemon(c, s);
+		}
+		put_outcome(c, s);
+		sched_done(c->sch, s->job);
+	}
+}
+
+static void arm_http(struct collector *c)
+{
+	long ms = http_timeout_ms(c->http);
+	if (ms < 0)
+		return;
+	struct timeval tv = { ms / 1000, (suseconds_t)(ms % 1000) * 1000 };
+	evtimer_add(c->http_timer, &tv);
+}
+
+static void on_http(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct collector *c = arg;
+	http_run(c->http);
+	arm_http(c);
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	(void)what;
+	struct collector *c = arg;
+	if (sig == SIGHUP) {
+		log_info("SIGHUP: reloading the configuration is not done yet; keeping it");
+		return;
+	}
+	log_info("signal %d: stopping", (int)sig);
+	event_base_loopbreak(c->base);
+}
+
+/* ---- set-up ---- */
+
+static int start_source(struct collector *c, size_t i, char *err, size_t errlen)
+{
+	struct src *s = &c->src[i];
+	const struct collect_source *cfg = &c->cfg->src[i];
+	s->c = c;
+	s->cfg = cfg;
+	s->idx = i;
+	if (cfg->kind == COLLECT_GPSD || cfg->kind == COLLECT_CAPTURE ||
+	    cfg->kind == COLLECT_EXEC) {
+		snprintf(err, errlen, "%s:%u: %s sources are not implemented yet", cfg->file,
+			 cfg->line, collect_kind_name(cfg->kind));
+		return -ENOTSUP;
+	}
+	if (cfg->key_id) {
+		s->kr = keyring_new();
+		bool world = false;
+		char e[300];
+		if (keyring_load(s->kr, cfg->keyfile, KEYFILE_AUTO, &world, e, sizeof e) != 0) {
+			snprintf(err, errlen, "%s:%u: %s", cfg->file, cfg->line, e);
+			return -EINVAL;
+		}
+		s->key = keyring_find(s->kr, (uint32_t)cfg->key_id);
+		if (!s->key) {
+			snprintf(err, errlen, "%s:%u: key %lu is not in %s", cfg->file, cfg->line,
+				 cfg->key_id, cfg->keyfile);
+			return -EINVAL;
+		}
+	}
+	s->threaded = cfg->kind != COLLECT_HWMON;
+	if (s->threaded) {
+		pthread_mutex_init(&s->mu, NULL);
+		pthread_cond_init(&s->cv, NULL);
+		if (pthread_create(&s->th, NULL, src_thread, s) != 0) {
+			snprintf(err, errlen, "cannot start a thread for %s %s",
+				 collect_kind_name(cfg->kind), cfg->target);
+			return -EAGAIN;
+		}
+		s->have_thread = true;
+	}
+	int job = sched_add(c->sch, cfg->interval, clock_mono_sec());
+	if (job < 0) {
+		snprintf(err, errlen, "%s:%u: bad interval", cfg->file, cfg->line);
+		return job;
+	}
+	s->job = job;
+	c->job_src = mem_realloc(c->job_src, ((size_t)job + 1) * sizeof c->job_src[0]);
+	c->job_src[job] = (int)i;
+	return 0;
+}
+
+collector *collector_new(const struct collect_config *cfg, char *err, size_t errlen)
+{
+	struct collector *c = mem_calloc(1, sizeof *c);
+	c->cfg = cfg;
+	c->pipe[0] = c->pipe[1] = -1;
+	c->m = metrics_new();
+	c->sch = sched_new(0);
+	char e[512];
+	c->rrd = rrd_store_open(cfg->datadir, cfg->rrdcached, e, sizeof e);
+	if (!c->rrd) {
+		snprintf(err, errlen, "datadir %s: %s", cfg->datadir, e);
+		goto fail;
+	}
+	if (cfg->listen) {
+		c->http = http_start(cfg->listen, c->m, e, sizeof e);
+		if (!c->http) {
+			snprintf(err, errlen, "listen %s: %s", cfg->listen, e);
+			goto fail;
+		}
+	}
+	if (pipe2(c->pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		goto fail;
+	}
+	c->base = event_base_new();
+	if (!c->base) {
+		snprintf(err, errlen, "libevent: cannot make an event base");
+		goto fail;
+	}
+	c->tick = evtimer_new(c->base, on_tick, c);
+	c->results = event_new(c->base, c->pipe[0], EV_READ | EV_PERSIST, on_result, c);
+	event_add(c->results, NULL);
+	if (c->http) {
+		c->http_io = event_new(c->base, http_fd(c->http), EV_READ | EV_PERSIST, on_http, c);
+		c->http_timer = evtimer_new(c->base, on_http, c);
+		event_add(c->http_io, NULL);
+	}
+	static const int sigs[3] = { SIGINT, SIGTERM, SIGHUP };
+	for (size_t i = 0; i < 3; i++) {
+		c->sig[i] = evsignal_new(c->base, sigs[i], on_signal, c);
+		event_add(c->sig[i], NULL);
+	}
+	c->src = mem_calloc(cfg->n_src ? cfg->n_src : 1, sizeof c->src[0]);
+	c->n_src = cfg->n_src;
+	for (size_t i = 0; i < cfg->n_src; i++)
+		if (start_source(c, i, err, errlen) != 0)
+			goto fail;
+	return c;
+fail:
+	collector_free(c);
+	return NULL;
+}
+
+int collector_run(collector *c, const struct collect_config *(*reload)(void *arg), void *arg)
+{
+	c->reload = reload;
+	c->reload_arg = arg;
+	arm_tick(c);
+	if (c->http)
+		arm_http(c);
+	if (event_base_dispatch(c->base) < 0)
+		return -EIO;
+	return c->status;
+}
+
+void collector_free(collector *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->n_src; i++) {
+		struct src *s = &c->src[i];
+		if (s->have_thread) {
+			pthread_mutex_lock(&s->mu);
+			s->quit = true;
+			pthread_cond_signal(&s->cv);
+			pthread_mutex_unlock(&s->mu);
+			pthread_join(s->th, NULL);
+			pthread_mutex_destroy(&s->mu);
+			pthread_cond_destroy(&s->cv);
+		}
+		dmn_free(s->st);
+		if (s->have_tgt)
+			ntpc_target_fini(&s->tgt);
+		keyring_free(s->kr);
+	}
+	free(c->src);
+	free(c->job_src);
+	if (c->tick)
+		event_free(c->tick);
+	if (c->results)
+		event_free(c->results);
+	if (c->http_io)
+		event_free(c->http_io);
+	if (c->http_timer)
+		event_free(c->http_timer);
+	for (size_t i = 0; i < 3; i++)
+		if (c->sig[i])
+			event_free(c->sig[i]);
+	if (c->base)
+		event_base_free(c->base);
+	if (c->pipe[0] >= 0)
+		close(c->pipe[0]);
+	if (c->pipe[1] >= 0)
+		close(c->pipe[1]);
+	http_stop(c->http);
+	rrd_store_close(c->rrd);
+	sched_free(c->sch);
+	metrics_free(c->m);
+	free(c);
+}
