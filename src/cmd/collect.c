@@ -1,12 +1,13 @@
 /* collect.c - `sundial collect`: the daemon that keeps the history (issue 5,
- * in progress: server, ntpd, chronyd and hwmon sources; gpsd, capture and
- * exec, SIGHUP reload, the JSON API and syslog are still to come). */
+ * in progress: server, ntpd, chronyd and hwmon sources, SIGHUP reload; gpsd,
+ * capture and exec, the JSON API and syslog are still to come). */
 #include <errno.h>
 #include <getopt.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -58,6 +59,23 @@ static int default_config(struct collect_config *cfg, char *err, size_t errlen)
 		log_info("no configuration file: watching %s %s",
 			 collect_kind_name(cfg->src[i].kind), cfg->src[i].target);
 	return rc;
+}
+
+/* SIGHUP: the same file read again; NULL (the message logged) if it is
+ * broken or there is no file. */
+static struct collect_config *reread(void *arg)
+{
+	const char *path = arg;
+	if (!path)
+		return NULL;
+	struct collect_config *cfg = calloc(1, sizeof *cfg);
+	char err[1024];
+	if (!cfg || collect_config_load(path, cfg, err, sizeof err) != 0) {
+		log_error("SIGHUP: %s", cfg ? err : "out of memory");
+		free(cfg);
+		return NULL;
+	}
+	return cfg;
 }
 
 static int drop_to(const char *user, const char *datadir)
@@ -139,7 +157,8 @@ int cmd_collect(int argc, char **argv)
 	}
 	log_info("collecting %zu sources into %s%s%s", cfg.n_src, cfg.datadir,
 		 cfg.listen ? ", HTTP on " : "", cfg.listen ? cfg.listen : "");
-	rc = collector_run(c, NULL, NULL);
+	const char *path = file ? file : access(DEFAULT_CONF, F_OK) == 0 ? DEFAULT_CONF : NULL;
+	rc = collector_run(c, reread, (void *)(uintptr_t)path);
 	collector_free(c);
 	collect_config_free(&cfg);
 	return rc == 0 ? EXIT_OK : EXIT_FAIL;

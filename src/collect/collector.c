@@ -40,6 +40,7 @@ struct src {
 	struct collector *c;
 	const struct collect_source *cfg;
 	size_t idx;
+	uint32_t gen; /* the configuration generation it belongs to */
 	int job;
 	bool threaded;
 	/* the thread's side */
@@ -58,11 +59,15 @@ struct src {
 	bool have_tgt;
 	keyring *kr;
 	const struct key *key;
-	char last_err[300]; /* logged once until it changes */
+	char last_err[300];	/* logged once until it changes */
+	metric_series **series; /* every series it set, dropped with it */
+	size_t n_series, cap_series;
 };
 
 struct collector {
 	const struct collect_config *cfg;
+	struct collect_config *owned; /* a reloaded one, freed here */
+	uint32_t gen;
 	struct event_base *base;
 	struct event *tick, *http_io, *http_timer, *results, *sig[3];
 	int pipe[2];
@@ -74,7 +79,7 @@ struct collector {
 	size_t n_src;
 	int *job_src; /* sched id -> source index */
 	size_t n_job;
-	const struct collect_config *(*reload)(void *arg);
+	struct collect_config *(*reload)(void *arg);
 	void *reload_arg;
 	int status;
 };
@@ -111,7 +116,18 @@ static void put(struct collector *c, struct src *s, const char *name, const char
 		log_warn("metric %s: %s", name, err);
 		return;
 	}
-	metrics_set(metrics_series(f, lv), t, v);
+	metric_series *ms = metrics_series(f, lv);
+	metrics_set(ms, t, v);
+	bool known = false;
+	for (size_t i = 0; i < s->n_series && !known; i++)
+		known = s->series[i] == ms;
+	if (!known) {
+		if (s->n_series == s->cap_series) {
+			s->cap_series = s->cap_series ? 2 * s->cap_series : 16;
+			s->series = mem_realloc(s->series, s->cap_series * sizeof s->series[0]);
+		}
+		s->series[s->n_series++] = ms;
+	}
 	if (!isfinite(v))
 		return;
 	char metric[512];
@@ -309,8 +325,8 @@ static void *src_thread(void *arg)
 		s->go = false;
 		pthread_mutex_unlock(&s->mu);
 		sample_blocking(s);
-		uint32_t idx = (uint32_t)s->idx;
-		ssize_t w = write(s->c->pipe[1], &idx, sizeof idx);
+		uint64_t msg = (uint64_t)s->gen << 32 | (uint32_t)s->idx;
+		ssize_t w = write(s->c->pipe[1], &msg, sizeof msg);
 		(void)w; /* a full pipe cannot happen: one sample per source at a time */
 		pthread_mutex_lock(&s->mu);
 	}
@@ -363,10 +379,11 @@ static void on_result(evutil_socket_t fd, short what, void *arg)
 {
 	(void)what;
 	struct collector *c = arg;
-	uint32_t idx;
-	while (read(fd, &idx, sizeof idx) == (ssize_t)sizeof idx) {
-		if (idx >= c->n_src)
-			continue;
+	uint64_t msg;
+	while (read(fd, &msg, sizeof msg) == (ssize_t)sizeof msg) {
+		uint32_t idx = (uint32_t)msg;
+		if ((uint32_t)(msg >> 32) != c->gen || idx >= c->n_src)
+			continue; /* from sources a reload has retired */
 		struct src *s = &c->src[idx];
 		if (s->rc == 0) {
 			if (s->cfg->kind == COLLECT_SERVER)
@@ -397,12 +414,14 @@ static void on_http(evutil_socket_t fd, short what, void *arg)
 	arm_http(c);
 }
 
+static void do_reload(struct collector *c);
+
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	(void)what;
 	struct collector *c = arg;
 	if (sig == SIGHUP) {
-		log_info("SIGHUP: reloading the configuration is not done yet; keeping it");
+		do_reload(c);
 		return;
 	}
 	log_info("signal %d: stopping", (int)sig);
@@ -411,13 +430,14 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 
 /* ---- set-up ---- */
 
-static int start_source(struct collector *c, size_t i, char *err, size_t errlen)
+static int start_source(struct collector *c, struct src *s, const struct collect_source *cfg,
+			size_t i, uint32_t gen, char *err, size_t errlen)
 {
-	struct src *s = &c->src[i];
-	const struct collect_source *cfg = &c->cfg->src[i];
 	s->c = c;
 	s->cfg = cfg;
 	s->idx = i;
+	s->gen = gen;
+	s->job = -1;
 	if (cfg->kind == COLLECT_GPSD || cfg->kind == COLLECT_CAPTURE ||
 	    cfg->kind == COLLECT_EXEC) {
 		snprintf(err, errlen, "%s:%u: %s sources are not implemented yet", cfg->file,
@@ -450,15 +470,121 @@ static int start_source(struct collector *c, size_t i, char *err, size_t errlen)
 		}
 		s->have_thread = true;
 	}
-	int job = sched_add(c->sch, cfg->interval, clock_mono_sec());
-	if (job < 0) {
-		snprintf(err, errlen, "%s:%u: bad interval", cfg->file, cfg->line);
-		return job;
-	}
-	s->job = job;
-	c->job_src = mem_realloc(c->job_src, ((size_t)job + 1) * sizeof c->job_src[0]);
-	c->job_src[job] = (int)i;
 	return 0;
+}
+
+/* Stops a source: its thread (after the sample in flight, at most its
+ * timeout), its job, its series. */
+static void stop_source(struct collector *c, struct src *s)
+{
+	if (s->have_thread) {
+		pthread_mutex_lock(&s->mu);
+		s->quit = true;
+		pthread_cond_signal(&s->cv);
+		pthread_mutex_unlock(&s->mu);
+		pthread_join(s->th, NULL);
+		pthread_mutex_destroy(&s->mu);
+		pthread_cond_destroy(&s->cv);
+		s->have_thread = false;
+	}
+	if (s->job >= 0)
+		sched_remove(c->sch, s->job);
+	for (size_t i = 0; i < s->n_series; i++)
+		metrics_drop(s->series[i]);
+	free(s->series);
+	dmn_free(s->st);
+	if (s->have_tgt)
+		ntpc_target_fini(&s->tgt);
+	keyring_free(s->kr);
+	memset(s, 0, sizeof *s);
+	s->job = -1;
+}
+
+/* The sources of cfg, started (threads up, not yet scheduled); NULL with a
+ * message if one cannot start (those already started are stopped). */
+static struct src *start_sources(struct collector *c, const struct collect_config *cfg,
+				 uint32_t gen, char *err, size_t errlen)
+{
+	struct src *v = mem_calloc(cfg->n_src ? cfg->n_src : 1, sizeof v[0]);
+	for (size_t i = 0; i < cfg->n_src; i++) {
+		if (start_source(c, &v[i], &cfg->src[i], i, gen, err, errlen) != 0) {
+			for (size_t k = 0; k <= i; k++)
+				stop_source(c, &v[k]);
+			free(v);
+			return NULL;
+		}
+	}
+	return v;
+}
+
+static void stop_sources(struct collector *c)
+{
+	for (size_t i = 0; i < c->n_src; i++)
+		stop_source(c, &c->src[i]);
+	free(c->src);
+	c->src = NULL;
+	c->n_src = 0;
+}
+
+/* Puts the started sources v of cfg on the schedule. */
+static void schedule_sources(struct collector *c, struct src *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int job = sched_add(c->sch, v[i].cfg->interval, clock_mono_sec());
+		if (job < 0)
+			continue; /* the configuration checked the interval */
+		v[i].job = job;
+		c->job_src = mem_realloc(c->job_src, ((size_t)job + 1) * sizeof c->job_src[0]);
+		c->job_src[job] = (int)i;
+	}
+}
+
+static bool same_str(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/* SIGHUP: a new configuration, or the running one kept.  What only a
+ * restart can change (data folder, listen address, user, rrdcached) is kept
+ * and said so; the sources are replaced. */
+static void do_reload(struct collector *c)
+{
+	if (!c->reload) {
+		log_info("SIGHUP: no configuration file to read again");
+		return;
+	}
+	struct collect_config *n = c->reload(c->reload_arg);
+	if (!n) {
+		log_warn("SIGHUP: the new configuration is not used; the running one goes on");
+		return;
+	}
+	const struct collect_config *o = c->cfg;
+	if (!same_str(n->datadir, o->datadir) || !same_str(n->listen, o->listen) ||
+	    !same_str(n->user, o->user) || !same_str(n->rrdcached, o->rrdcached))
+		log_warn("SIGHUP: datadir, listen, user and rrdcached change only with a restart");
+	char err[512];
+	uint32_t gen = c->gen + 1;
+	struct src *v = start_sources(c, n, gen, err, sizeof err);
+	if (!v) {
+		log_warn("SIGHUP: %s; the running configuration goes on", err);
+		collect_config_free(n);
+		free(n);
+		return;
+	}
+	stop_sources(c);
+	if (c->owned) {
+		collect_config_free(c->owned);
+		free(c->owned);
+	}
+	c->owned = n;
+	c->cfg = n;
+	c->gen = gen;
+	c->src = v;
+	c->n_src = n->n_src;
+	schedule_sources(c, v, n->n_src);
+	log_info("SIGHUP: %zu sources", n->n_src);
+	evtimer_del(c->tick);
+	arm_tick(c);
 }
 
 collector *collector_new(const struct collect_config *cfg, char *err, size_t errlen)
@@ -503,20 +629,20 @@ collector *collector_new(const struct collect_config *cfg, char *err, size_t err
 		c->sig[i] = evsignal_new(c->base, sigs[i], on_signal, c);
 		event_add(c->sig[i], NULL);
 	}
-	c->src = mem_calloc(cfg->n_src ? cfg->n_src : 1, sizeof c->src[0]);
+	c->src = start_sources(c, cfg, c->gen, err, errlen);
+	if (!c->src)
+		goto fail;
 	c->n_src = cfg->n_src;
-	for (size_t i = 0; i < cfg->n_src; i++)
-		if (start_source(c, i, err, errlen) != 0)
-			goto fail;
+	schedule_sources(c, c->src, c->n_src);
 	return c;
 fail:
 	collector_free(c);
 	return NULL;
 }
 
-int collector_run(collector *c, const struct collect_config *(*reload)(void *arg), void *arg)
+int collector_run(collector *c, struct collect_config *(*reload_fn)(void *arg), void *arg)
 {
-	c->reload = reload;
+	c->reload = reload_fn;
 	c->reload_arg = arg;
 	arm_tick(c);
 	if (c->http)
@@ -530,23 +656,11 @@ void collector_free(collector *c)
 {
 	if (!c)
 		return;
-	for (size_t i = 0; i < c->n_src; i++) {
-		struct src *s = &c->src[i];
-		if (s->have_thread) {
-			pthread_mutex_lock(&s->mu);
-			s->quit = true;
-			pthread_cond_signal(&s->cv);
-			pthread_mutex_unlock(&s->mu);
-			pthread_join(s->th, NULL);
-			pthread_mutex_destroy(&s->mu);
-			pthread_cond_destroy(&s->cv);
-		}
-		dmn_free(s->st);
-		if (s->have_tgt)
-			ntpc_target_fini(&s->tgt);
-		keyring_free(s->kr);
+	stop_sources(c);
+	if (c->owned) {
+		collect_config_free(c->owned);
+		free(c->owned);
 	}
-	free(c->src);
 	free(c->job_src);
 	if (c->tick)
 		event_free(c->tick);

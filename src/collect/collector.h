@@ -23,9 +23,12 @@ typedef struct collector collector;
 collector *collector_new(const struct collect_config *cfg, char *err, size_t errlen);
 
 /* Runs until SIGINT or SIGTERM (0) or a fatal error (negative errno).
- * SIGHUP calls reload(arg), which returns a new configuration or NULL to
- * keep the running one (a broken file: its message is logged by reload). */
-int collector_run(collector *c, const struct collect_config *(*reload)(void *arg), void *arg);
+ * SIGHUP calls reload_fn(arg), which returns a new configuration (malloc'd;
+ * the collector owns it from then on) or NULL to keep the running one (a
+ * broken file: reload_fn logs why).  The new sources are started before the
+ * old ones stop; if one cannot start, the old ones go on.  What only a
+ * restart changes (datadir, listen, user, rrdcached) is kept and logged. */
+int collector_run(collector *c, struct collect_config *(*reload_fn)(void *arg), void *arg);
 
 void collector_free(collector *c); /* accepts NULL; joins the source threads */
 

@@ -6,11 +6,12 @@
 #     chronyd's stratum as chronyc tracking reports it, the server's stratum
 #     and up, and the temperature;
 #   - the RRD files hold the same values (rrdtool lastupdate and fetch);
+#   - SIGHUP with a broken file: the running configuration goes on, the
+#     mistake logged; with a file without the server: its series are gone;
 #   - kill -9 and a restart: the same files go on (no new series);
 #   - SIGTERM: exit 0;
 #   - --check: exit 0 on the file, 78 with FILE:LINE on a broken one.
-# (gpsd, NTPsec, a real Prometheus scraping, SIGHUP reload: not yet, see
-# the issue.)
+# (gpsd, NTPsec, a real Prometheus scraping: not yet, see the issue.)
 
 # shellcheck source=tests/system/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -90,6 +91,26 @@ read -r T2 V2 <<<"$(last_value "$F_TEMP")"
 num_is "$(absdiff "$V2" 48.123)" '<=' 0.0000001 "RRD: the temperature ($V2)"
 N=$(rrdtool fetch "$F_TEMP" AVERAGE -s -20 -e now 2>/dev/null | awk -F': ' 'NF == 2 && $2 !~ /nan/ { n++ } END { print n + 0 }')
 num_is "$N" '>=' 3 "RRD: at least 3 one-second rows of the temperature ($N)"
+
+# SIGHUP with a broken file: the running configuration goes on.
+cp "$CONF" "$T/good.conf"
+printf 'server\n' >>"$CONF"
+kill -HUP "$CPID"
+sleep 2
+kill -0 "$CPID" 2>/dev/null
+is "$?" 0 "SIGHUP with a broken file: still running"
+like "$(cat "$T/collect.log")" "SIGHUP: .*sundial\.conf:[0-9]+: server: expected HOST" "SIGHUP with a broken file: the mistake is logged with its line"
+curl -sf "http://127.0.0.1:$HP/metrics" >"$T/metrics.txt"
+pv sundial_query_up source=server 1 "SIGHUP with a broken file: the server is still sampled"
+# SIGHUP with a good file without the server: it is gone from /metrics.
+grep -v '^server' "$T/good.conf" >"$CONF"
+kill -HUP "$CPID"
+sleep 2
+curl -sf "http://127.0.0.1:$HP/metrics" >"$T/metrics.txt"
+is "$(grep -c 'sundial_query_up' "$T/metrics.txt")" 0 "SIGHUP without the server: its series are gone"
+pv sundial_daemon_stratum source=chronyd "$STRATUM" "SIGHUP: chronyd is still sampled"
+like "$(cat "$T/collect.log")" "SIGHUP: 2 sources" "SIGHUP: the new configuration is logged"
+cp "$T/good.conf" "$CONF"
 
 # kill -9, then a restart: the series go on in the same files.
 kill -9 "$CPID"
