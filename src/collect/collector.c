@@ -7,12 +7,14 @@
  * publishes the result and tells the schedule the sample is done. */
 #include "collect/collector.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <event2/event.h>
 #include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +63,7 @@ struct src {
 	const struct key *key;
 	char last_err[300];	/* logged once until it changes */
 	metric_series **series; /* every series it set, dropped with it */
+	char **rrd_metric;	/* ... and the metric part of its RRD file */
 	size_t n_series, cap_series;
 };
 
@@ -118,6 +121,8 @@ static void put(struct collector *c, struct src *s, const char *name, const char
 	}
 	metric_series *ms = metrics_series(f, lv);
 	metrics_set(ms, t, v);
+	char metric[512];
+	snprintf(metric, sizeof metric, "%s%s", name, suffix);
 	bool known = false;
 	for (size_t i = 0; i < s->n_series && !known; i++)
 		known = s->series[i] == ms;
@@ -125,13 +130,14 @@ static void put(struct collector *c, struct src *s, const char *name, const char
 		if (s->n_series == s->cap_series) {
 			s->cap_series = s->cap_series ? 2 * s->cap_series : 16;
 			s->series = mem_realloc(s->series, s->cap_series * sizeof s->series[0]);
+			s->rrd_metric =
+				mem_realloc(s->rrd_metric, s->cap_series * sizeof s->rrd_metric[0]);
 		}
+		s->rrd_metric[s->n_series] = mem_strdup(metric);
 		s->series[s->n_series++] = ms;
 	}
 	if (!isfinite(v))
 		return;
-	char metric[512];
-	snprintf(metric, sizeof metric, "%s%s", name, suffix);
 	struct rrd_series_def d = { collect_kind_name(s->cfg->kind), s->cfg->target, metric,
 				    type == METRIC_COUNTER, (unsigned)s->cfg->interval };
 	if (rrd_store_update(c->rrd, &d, t, v, err, sizeof err) != 0)
@@ -428,6 +434,250 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	event_base_loopbreak(c->base);
 }
 
+/* ---- the JSON API ---- */
+
+struct jbuf {
+	char *p;
+	size_t n, cap;
+};
+
+static void jput(struct jbuf *b, const char *s, size_t len)
+{
+	if (b->n + len + 1 > b->cap) {
+		while (b->n + len + 1 > b->cap)
+			b->cap = b->cap ? b->cap * 2 : 1024;
+		b->p = mem_realloc(b->p, b->cap);
+	}
+	memcpy(b->p + b->n, s, len);
+	b->n += len;
+	b->p[b->n] = '\0';
+}
+
+/* A string literal or constant string. */
+static void jlit(struct jbuf *b, const char *s)
+{
+	jput(b, s, strlen(s));
+}
+
+static void jf(struct jbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void jf(struct jbuf *b, const char *fmt, ...)
+{
+	char tmp[128];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		jput(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
+}
+
+/* A JSON string: quotes, backslashes and control characters escaped;
+ * octets beyond ASCII as '?' (texts from libraries need not be UTF-8). */
+static void jstr(struct jbuf *b, const char *s)
+{
+	jlit(b, "\"");
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\') {
+			char e[2] = { '\\', (char)c };
+			jput(b, e, 2);
+		} else if (c < 0x20) {
+			jf(b, "\\u%04x", c);
+		} else {
+			char o = c < 0x80 ? (char)c : '?';
+			jput(b, &o, 1);
+		}
+	}
+	jlit(b, "\"");
+}
+
+static void jnum(struct jbuf *b, double v)
+{
+	if (isfinite(v))
+		jf(b, "%.17g", v);
+	else
+		jlit(b, "null");
+}
+
+static int api_sources(void *arg, const char *path, const char *query, struct http_reply *r)
+{
+	(void)path;
+	(void)query;
+	struct collector *c = arg;
+	struct jbuf b = { 0 };
+	jlit(&b, "{\"sources\": [");
+	for (size_t i = 0; i < c->n_src; i++) {
+		const struct src *s = &c->src[i];
+		uint64_t runs = 0, skipped = 0;
+		(void)sched_stats(c->sch, s->job, &runs, &skipped);
+		if (i)
+			jlit(&b, ", ");
+		jlit(&b, "{\"kind\": ");
+		jstr(&b, collect_kind_name(s->cfg->kind));
+		jlit(&b, ", \"target\": ");
+		jstr(&b, s->cfg->target);
+		jlit(&b, ", \"interval\": ");
+		jnum(&b, s->cfg->interval);
+		jf(&b, ", \"runs\": %llu, \"skipped\": %llu", (unsigned long long)runs,
+		   (unsigned long long)skipped);
+		jlit(&b, ", \"last_sample\": ");
+		jnum(&b, runs && s->t_real > 0 ? s->t_real : NAN);
+		jlit(&b, ", \"up\": ");
+		if (!runs || s->t_real == 0)
+			jlit(&b, "null");
+		else
+			jlit(&b, s->rc == 0 ? "true" : "false");
+		jlit(&b, ", \"error\": ");
+		if (s->last_err[0])
+			jstr(&b, s->last_err);
+		else
+			jlit(&b, "null");
+		jlit(&b, ", \"series\": [");
+		for (size_t k = 0; k < s->n_series; k++) {
+			if (k)
+				jlit(&b, ", ");
+			jstr(&b, s->rrd_metric[k]);
+		}
+		jlit(&b, "]}");
+	}
+	jlit(&b, "]}\n");
+	r->content_type = "application/json";
+	r->body = b.p;
+	r->len = b.n;
+	return 0;
+}
+
+/* The value of key in a query string, percent-decoded into buf; false if
+ * absent or too long. */
+static bool query_get(const char *q, const char *key, char *buf, size_t len)
+{
+	size_t kl = strlen(key);
+	for (const char *p = q; p && *p;) {
+		const char *amp = strchr(p, '&');
+		size_t pl = amp ? (size_t)(amp - p) : strlen(p);
+		if (pl > kl && strncmp(p, key, kl) == 0 && p[kl] == '=') {
+			size_t o = 0;
+			for (size_t i = kl + 1; i < pl; i++) {
+				char ch = p[i];
+				if (ch == '+') {
+					ch = ' ';
+				} else if (ch == '%') {
+					if (i + 2 >= pl)
+						return false;
+					char hex[3] = { p[i + 1], p[i + 2], 0 };
+					if (!isxdigit((unsigned char)hex[0]) ||
+					    !isxdigit((unsigned char)hex[1]))
+						return false;
+					long v = strtol(hex, NULL, 16);
+					if (v == 0)
+						return false;
+					ch = (char)v;
+					i += 2;
+				}
+				if (o + 1 >= len)
+					return false;
+				buf[o++] = ch;
+			}
+			buf[o] = '\0';
+			return true;
+		}
+		p = amp ? amp + 1 : NULL;
+	}
+	return false;
+}
+
+static int reply_text(struct http_reply *r, unsigned status, const char *msg)
+{
+	r->status = status;
+	r->body = mem_strdup(msg);
+	r->len = strlen(msg);
+	return 0;
+}
+
+/* /api/v1/series?source=KIND&target=TARGET&metric=METRIC[&cf=AVERAGE]
+ * [&start=T][&end=T]: the values of one series from its RRD file; times in
+ * Unix seconds, or negative for seconds before now (default: the last
+ * hour). */
+static int api_series(void *arg, const char *path, const char *query, struct http_reply *r)
+{
+	(void)path;
+	struct collector *c = arg;
+	char kind[32], target[512], metric[512], cf[16] = "AVERAGE", num[32];
+	if (!query_get(query, "source", kind, sizeof kind) ||
+	    !query_get(query, "target", target, sizeof target) ||
+	    !query_get(query, "metric", metric, sizeof metric))
+		return reply_text(r, 400, "give source, target and metric (see /api/v1/sources)\n");
+	(void)query_get(query, "cf", cf, sizeof cf);
+	double now = clock_real_sec(), start = now - 3600, end = now;
+	if (query_get(query, "start", num, sizeof num)) {
+		char *e;
+		start = strtod(num, &e);
+		if (*e || !isfinite(start))
+			return reply_text(r, 400, "start: a number of seconds\n");
+		if (start < 0)
+			start += now;
+	}
+	if (query_get(query, "end", num, sizeof num)) {
+		char *e;
+		end = strtod(num, &e);
+		if (*e || !isfinite(end))
+			return reply_text(r, 400, "end: a number of seconds\n");
+		if (end <= 0)
+			end += now;
+	}
+	const struct src *s = NULL;
+	bool found = false;
+	for (size_t i = 0; i < c->n_src && !found; i++) {
+		s = &c->src[i];
+		if (strcmp(collect_kind_name(s->cfg->kind), kind) != 0 ||
+		    strcmp(s->cfg->target, target) != 0)
+			continue;
+		for (size_t k = 0; k < s->n_series && !found; k++)
+			found = strcmp(s->rrd_metric[k], metric) == 0;
+	}
+	if (!found)
+		return reply_text(r, 404, "no such series (see /api/v1/sources)\n");
+	struct rrd_series_def d = { kind, target, metric, false, (unsigned)s->cfg->interval };
+	struct rrd_points pts;
+	char err[512];
+	int rc = rrd_store_fetch(c->rrd, &d, cf, start, end, &pts, err, sizeof err);
+	if (rc == -EINVAL || rc == -ENOENT) {
+		size_t l = strlen(err);
+		if (l + 1 < sizeof err) {
+			err[l] = '\n';
+			err[l + 1] = '\0';
+		}
+		return reply_text(r, rc == -ENOENT ? 404 : 400, err);
+	}
+	if (rc != 0)
+		return rc;
+	struct jbuf b = { 0 };
+	jlit(&b, "{\"source\": ");
+	jstr(&b, kind);
+	jlit(&b, ", \"target\": ");
+	jstr(&b, target);
+	jlit(&b, ", \"metric\": ");
+	jstr(&b, metric);
+	jlit(&b, ", \"cf\": ");
+	jstr(&b, cf);
+	jlit(&b, ", \"start\": ");
+	jnum(&b, pts.start);
+	jlit(&b, ", \"step\": ");
+	jnum(&b, pts.step);
+	jlit(&b, ", \"values\": [");
+	for (size_t i = 0; i < pts.n; i++) {
+		if (i)
+			jlit(&b, ", ");
+		jnum(&b, pts.v[i]);
+	}
+	jlit(&b, "]}\n");
+	rrd_points_free(&pts);
+	r->content_type = "application/json";
+	r->body = b.p;
+	r->len = b.n;
+	return 0;
+}
+
 /* ---- set-up ---- */
 
 static int start_source(struct collector *c, struct src *s, const struct collect_source *cfg,
@@ -489,9 +739,12 @@ static void stop_source(struct collector *c, struct src *s)
 	}
 	if (s->job >= 0)
 		sched_remove(c->sch, s->job);
-	for (size_t i = 0; i < s->n_series; i++)
+	for (size_t i = 0; i < s->n_series; i++) {
 		metrics_drop(s->series[i]);
+		free(s->rrd_metric[i]);
+	}
 	free(s->series);
+	free(s->rrd_metric);
 	dmn_free(s->st);
 	if (s->have_tgt)
 		ntpc_target_fini(&s->tgt);
@@ -620,6 +873,11 @@ collector *collector_new(const struct collect_config *cfg, char *err, size_t err
 	c->results = event_new(c->base, c->pipe[0], EV_READ | EV_PERSIST, on_result, c);
 	event_add(c->results, NULL);
 	if (c->http) {
+		if (http_route(c->http, "/api/v1/sources", api_sources, c) != 0 ||
+		    http_route(c->http, "/api/v1/series", api_series, c) != 0) {
+			snprintf(err, errlen, "cannot add the API routes");
+			goto fail;
+		}
 		c->http_io = event_new(c->base, http_fd(c->http), EV_READ | EV_PERSIST, on_http, c);
 		c->http_timer = evtimer_new(c->base, on_http, c);
 		event_add(c->http_io, NULL);

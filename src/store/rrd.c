@@ -696,3 +696,58 @@ uint64_t rrd_store_skipped(const rrd_store *st)
 {
 	return st != NULL ? st->skipped : 0;
 }
+
+void rrd_points_free(struct rrd_points *p)
+{
+	if (!p)
+		return;
+	free(p->v);
+	memset(p, 0, sizeof *p);
+}
+
+int rrd_store_fetch(rrd_store *st, const struct rrd_series_def *d, const char *cf, double start,
+		    double end, struct rrd_points *out, char *err, size_t errlen)
+{
+	memset(out, 0, sizeof *out);
+	if (strcmp(cf, "AVERAGE") != 0 && strcmp(cf, "MIN") != 0 && strcmp(cf, "MAX") != 0) {
+		snprintf(err, errlen, "no archive of '%s' (AVERAGE, MIN or MAX)", cf);
+		return -EINVAL;
+	}
+	if (!(start < end) || !(start > 0) || end > 1e11) {
+		snprintf(err, errlen, "bad time span");
+		return -EINVAL;
+	}
+	char path[PATH_MAX];
+	if (!rrd_store_path(st, d, path, sizeof path)) {
+		snprintf(err, errlen, "name too long");
+		return -EINVAL;
+	}
+	if (access(path, F_OK) != 0) {
+		snprintf(err, errlen, "no such series");
+		return -ENOENT;
+	}
+	if (st->daemon && daemon_flush(st, path, err, errlen) != 0)
+		return -EIO;
+	time_t t0 = (time_t)start, t1 = (time_t)end;
+	unsigned long step = 1, ds_cnt = 0;
+	char **ds_names = NULL;
+	rrd_value_t *data = NULL;
+	rrd_clear_error();
+	if (rrd_fetch_r(path, cf, &t0, &t1, &step, &ds_cnt, &ds_names, &data) != 0) {
+		snprintf(err, errlen, "%s: %s", path, rrd_get_error());
+		rrd_clear_error();
+		return -EIO;
+	}
+	size_t rows = step ? (size_t)((t1 - t0) / (time_t)step) : 0;
+	out->start = (double)t0 + (double)step;
+	out->step = (double)step;
+	out->n = rows;
+	out->v = mem_calloc(rows ? rows : 1, sizeof out->v[0]);
+	for (size_t i = 0; i < rows && ds_cnt > 0; i++)
+		out->v[i] = data[i * ds_cnt];
+	for (unsigned long i = 0; i < ds_cnt; i++)
+		rrd_freemem(ds_names[i]);
+	rrd_freemem(ds_names);
+	rrd_freemem(data);
+	return 0;
+}

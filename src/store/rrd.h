@@ -67,6 +67,22 @@ bool rrd_store_path(const rrd_store *st, const struct rrd_series_def *d, char *b
 int rrd_store_update(rrd_store *st, const struct rrd_series_def *d, double t, double v, char *err,
 		     size_t errlen) __attribute__((warn_unused_result));
 
+/* Values of a series over [start, end] (seconds since the epoch) from the
+ * archive of consolidation function cf ("AVERAGE", "MIN", "MAX") that
+ * librrd picks for that span: points start + step * i, i < n (each the
+ * consolidated value of the step ending there), NAN where unknown.  Asks
+ * rrdcached to write the file first when it is used.  0, -ENOENT (no such
+ * series), -EINVAL (bad cf or span), or -EIO with librrd's text in err. */
+struct rrd_points {
+	double start, step;
+	size_t n;
+	double *v; /* n values, malloc'd: rrd_points_free() */
+};
+int rrd_store_fetch(rrd_store *st, const struct rrd_series_def *d, const char *cf, double start,
+		    double end, struct rrd_points *out, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+void rrd_points_free(struct rrd_points *p); /* the values; accepts zeroed */
+
 /* Samples skipped because their time was not after the file's last one. */
 uint64_t rrd_store_skipped(const rrd_store *st);
 

@@ -6,6 +6,8 @@
 #     chronyd's stratum as chronyc tracking reports it, the server's stratum
 #     and up, and the temperature;
 #   - the RRD files hold the same values (rrdtool lastupdate and fetch);
+#   - /api/v1/sources (state and series of each source) and /api/v1/series
+#     (one series from its RRD file, as rrdtool fetch has it); 400 and 404;
 #   - SIGHUP with a broken file: the running configuration goes on, the
 #     mistake logged; with a file without the server: its series are gone;
 #   - kill -9 and a restart: the same files go on (no new series);
@@ -91,6 +93,24 @@ read -r T2 V2 <<<"$(last_value "$F_TEMP")"
 num_is "$(absdiff "$V2" 48.123)" '<=' 0.0000001 "RRD: the temperature ($V2)"
 N=$(rrdtool fetch "$F_TEMP" AVERAGE -s -20 -e now 2>/dev/null | awk -F': ' 'NF == 2 && $2 !~ /nan/ { n++ } END { print n + 0 }')
 num_is "$N" '>=' 3 "RRD: at least 3 one-second rows of the temperature ($N)"
+
+# The JSON API: the sources with their state, and one series from its file.
+curl -sf "http://127.0.0.1:$HP/api/v1/sources" >"$T/sources.json"
+is "$?" 0 "GET /api/v1/sources"
+is "$(jf sources.0.kind "$T/sources.json")/$(jf sources.0.up "$T/sources.json")" "chronyd/true" "/api/v1/sources: chronyd, up"
+is "$(jf sources.1.kind "$T/sources.json")/$(jf sources.1.target "$T/sources.json")" "server/127.0.0.1:$NTPP" "/api/v1/sources: the server and its target"
+num_is "$(jf sources.2.runs "$T/sources.json")" '>=' 3 "/api/v1/sources: hwmon ran at least 3 times"
+like "$(jf sources.0.series "$T/sources.json")" '"sundial_daemon_stratum"' "/api/v1/sources: chronyd's series listed"
+TEMP_METRIC=$("$PYTHON" -c 'import json,sys; print([m for m in json.load(open(sys.argv[1]))["sources"][2]["series"] if "temperature" in m][0])' "$T/sources.json")
+curl -sf -G "http://127.0.0.1:$HP/api/v1/series" --data-urlencode source=hwmon --data-urlencode "target=$T/sys" \
+	--data-urlencode "metric=$TEMP_METRIC" --data-urlencode start=-60 >"$T/series.json"
+is "$?" 0 "GET /api/v1/series (hwmon temperature, the last minute)"
+is "$(jf step "$T/series.json")" 1 "/api/v1/series: one-second steps"
+num_is "$("$PYTHON" -c 'import json,sys; print(sum(1 for v in json.load(open(sys.argv[1]))["values"] if v == 48.123))' "$T/series.json")" '>=' 3 "/api/v1/series: at least 3 values of 48.123, as in rrdtool fetch"
+CODE=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$HP/api/v1/series?source=hwmon&target=x&metric=y")
+is "$CODE" 404 "/api/v1/series: an unknown series is 404"
+CODE=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$HP/api/v1/series?source=hwmon")
+is "$CODE" 400 "/api/v1/series: missing parameters are 400"
 
 # SIGHUP with a broken file: the running configuration goes on.
 cp "$CONF" "$T/good.conf"

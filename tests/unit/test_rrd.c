@@ -311,6 +311,54 @@ static void gauge_exact(void **state)
 	assert_int_equal(in.last, T0 + 20 * 60);
 }
 
+/* rrd_store_fetch() reads what rrdtool fetch reads: the same rows, the
+ * first unknown; and refuses a bad function, a bad span, a missing series. */
+static void fetch_like_rrdtool(void **state)
+{
+	(void)state;
+	need_tools(false);
+	rrd_store *st = open_store("data", NULL);
+	struct rrd_series_def d = { "chronyd", "127.0.0.1", "sundial_ntp_offset_seconds", false,
+				    60 };
+	for (int k = 0; k <= 20; k++)
+		put(st, &d, (double)(T0 + 60 * k), gauge_value(k));
+	char file[512];
+	file_path(st, &d, file, sizeof file);
+	static const char *const cfs[] = { "AVERAGE", "MIN", "MAX" };
+	for (size_t c = 0; c < 3; c++) {
+		struct rrd_points p;
+		char err[256] = "";
+		assert_int_equal(rrd_store_fetch(st, &d, cfs[c], (double)(T0 - 60),
+						 (double)(T0 + 20 * 60), &p, err, sizeof err),
+				 0);
+		struct row rows[64];
+		size_t n = fetch(file, cfs[c], T0 - 60, T0 + 20 * 60, rows, 64);
+		assert_true(p.step == 60);
+		assert_int_equal(p.n, n);
+		for (size_t i = 0; i < p.n; i++) {
+			double t = p.start + p.step * (double)i;
+			double want = row_at(rows, n, (long long)t);
+			assert_true((isnan(want) && isnan(p.v[i])) || want == p.v[i]);
+		}
+		size_t i0 = (size_t)(((double)T0 - p.start) / p.step);
+		assert_true(p.start + p.step * (double)i0 == (double)T0);
+		assert_true(isnan(p.v[i0])); /* T0: the first sample only starts the file */
+		assert_true(p.v[i0 + 1] == gauge_value(1));
+		assert_true(p.v[i0 + 20] == gauge_value(20));
+		rrd_points_free(&p);
+	}
+	struct rrd_points p;
+	char err[256];
+	assert_int_equal(rrd_store_fetch(st, &d, "LAST", T0, T0 + 60, &p, err, sizeof err),
+			 -EINVAL);
+	assert_int_equal(rrd_store_fetch(st, &d, "MAX", T0 + 60, T0, &p, err, sizeof err), -EINVAL);
+	struct rrd_series_def none = { "chronyd", "127.0.0.1", "no_such_metric", false, 60 };
+	assert_int_equal(rrd_store_fetch(st, &none, "MAX", T0, T0 + 60, &p, err, sizeof err),
+			 -ENOENT);
+	rrd_points_free(&p);
+	rrd_store_close(st);
+}
+
 /* --- 2. the archives --------------------------------------------------------- */
 
 static void check_plan(unsigned step, const unsigned long (*want)[2], size_t n_want)
@@ -885,6 +933,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(gauge_exact, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(fetch_like_rrdtool, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(archives_as_planned, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(counter_rate_and_reset, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(old_times_skipped, setup_tmp, teardown_tmp),
