@@ -13,7 +13,8 @@
 #   - kill -9 and a restart: the same files go on (no new series);
 #   - SIGTERM: exit 0;
 #   - --check: exit 0 on the file, 78 with FILE:LINE on a broken one.
-# (gpsd, NTPsec, a real Prometheus scraping: not yet, see the issue.)
+#   - a real Prometheus scrapes it and its query API returns the stratum.
+# (gpsd and NTPsec: not yet, see the issue.)
 
 # shellcheck source=tests/system/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -93,6 +94,43 @@ read -r T2 V2 <<<"$(last_value "$F_TEMP")"
 num_is "$(absdiff "$V2" 48.123)" '<=' 0.0000001 "RRD: the temperature ($V2)"
 N=$(rrdtool fetch "$F_TEMP" AVERAGE -s -20 -e now 2>/dev/null | awk -F': ' 'NF == 2 && $2 !~ /nan/ { n++ } END { print n + 0 }')
 num_is "$N" '>=' 3 "RRD: at least 3 one-second rows of the temperature ($N)"
+
+# A real Prometheus on loopback scrapes /metrics every second; its query
+# API then returns a sundial series with chronyd's stratum.
+if command -v prometheus >/dev/null 2>&1; then
+	PP=$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	mkdir -p "$T/prom"
+	cat >"$T/prom/prometheus.yml" <<EOP
+global:
+  scrape_interval: 1s
+scrape_configs:
+  - job_name: sundial
+    static_configs:
+      - targets: ['127.0.0.1:$HP']
+EOP
+	prometheus --config.file="$T/prom/prometheus.yml" --storage.tsdb.path="$T/prom/data" \
+		--web.listen-address="127.0.0.1:$PP" >"$T/prom/log" 2>&1 &
+	PROM_PID=$!
+	GOT=""
+	for _ in $(seq 1 60); do
+		GOT=$(curl -sf "http://127.0.0.1:$PP/api/v1/query?query=sundial_daemon_stratum" 2>/dev/null |
+			"$PYTHON" -c 'import json,sys
+r = json.load(sys.stdin)["data"]["result"]
+print(r[0]["value"][1] if r else "")' 2>/dev/null)
+		[ -n "$GOT" ] && break
+		sleep 0.5
+	done
+	is "$GOT" "$STRATUM" "Prometheus scraped /metrics: sundial_daemon_stratum = chronyc tracking's"
+	UP=$(curl -sf "http://127.0.0.1:$PP/api/v1/query?query=up" | "$PYTHON" -c 'import json,sys
+r = json.load(sys.stdin)["data"]["result"]
+print(r[0]["value"][1] if r else "")' 2>/dev/null)
+	is "$UP" 1 "Prometheus: the scrape target is up"
+	kill "$PROM_PID" 2>/dev/null
+	wait "$PROM_PID" 2>/dev/null
+	[ "$GOT" = "$STRATUM" ] || diag "prometheus log: $(tail -n 5 "$T/prom/log")"
+else
+	not_ok "Prometheus scrapes /metrics" "prometheus is not installed (scripts/install-deps)"
+fi
 
 # The JSON API: the sources with their state, and one series from its file.
 curl -sf "http://127.0.0.1:$HP/api/v1/sources" >"$T/sources.json"
