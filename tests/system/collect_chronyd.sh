@@ -1,7 +1,8 @@
 #!/bin/bash
 # collect_chronyd.sh - `sundial collect` at a 1-s interval against a real
 # chronyd on loopback (its Unix command socket, and its NTP port as a
-# `server`) and a sysfs-shaped folder of temperatures, then:
+# `server`), NTPsec's ntpd (mode 6) and a sysfs-shaped folder of
+# temperatures, then:
 #   - /metrics (fetched with curl) passes promtool check metrics and holds
 #     chronyd's stratum as chronyc tracking reports it, the server's stratum
 #     and up, and the temperature;
@@ -14,7 +15,7 @@
 #   - SIGTERM: exit 0;
 #   - --check: exit 0 on the file, 78 with FILE:LINE on a broken one.
 #   - a real Prometheus scrapes it and its query API returns the stratum.
-# (gpsd and NTPsec: not yet, see the issue.)
+# (gpsd: not yet, see the issue.)
 
 # shellcheck source=tests/system/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -25,8 +26,11 @@ for t in curl rrdtool; do
 	command -v "$t" >/dev/null 2>&1 || bail_out "$t is not installed (scripts/install-deps)"
 done
 require_chronyc
+require_ntpq
+require_isolated
 private_run_chrony
 start_chronyd_mon chronyd-mon sync
+start_ntpsec
 SOCK=$CHRONYD_MON_SOCK
 NTPP=$CHRONYD_MON_PORT
 
@@ -42,12 +46,13 @@ listen 127.0.0.1:$HP
 interval 1s
 chronyd $SOCK
 server 127.0.0.1:$NTPP
+ntpd 127.0.0.1
 hwmon $T/sys
 EOC
 
 run_sundial collect -c "$CONF" --check
 is "$RC" 0 "--check: exit 0 on a good file"
-like "$OUT" '3 sources' "--check: says what it found"
+like "$OUT" '4 sources' "--check: says what it found"
 printf 'interval 1s\nserver\n' >"$T/broken.conf"
 run_sundial collect -c "$T/broken.conf" --check
 is "$RC" 78 "--check: exit 78 on a broken file"
@@ -83,6 +88,11 @@ pv sundial_query_up source=server 1 "/metrics: the server answers"
 pv sundial_query_stratum source=server "$STRATUM" "/metrics: the server's stratum = chronyc tracking's"
 pv sundial_hwmon_temperature_celsius chip=cpu_thermal 48.123 "/metrics: the temperature"
 pv sundial_collect_up source=chronyd 1 "/metrics: chronyd's samples work"
+oracle_to "$T/rv.json" ntpq-rv 127.0.0.1 0 stratum,leap
+NSTRATUM=$(jf vars.stratum "$T/rv.json")
+pv sundial_daemon_stratum source=ntpd "$NSTRATUM" "/metrics: NTPsec's stratum = ntpq rv's ($NSTRATUM)"
+pv sundial_daemon_leap source=ntpd "$(jf vars.leap "$T/rv.json")" "/metrics: NTPsec's leap = ntpq rv's"
+pv sundial_collect_up source=ntpd 1 "/metrics: NTPsec's samples work"
 
 last_value() { rrdtool lastupdate "$1" 2>/dev/null | awk -F': ' 'NF == 2 { v = $2; t = $1 } END { print t, v }'; }
 F_STRATUM=$(find "$T/data/chronyd" -name sundial_daemon_stratum.rrd | head -n 1)
@@ -137,9 +147,9 @@ curl -sf "http://127.0.0.1:$HP/api/v1/sources" >"$T/sources.json"
 is "$?" 0 "GET /api/v1/sources"
 is "$(jf sources.0.kind "$T/sources.json")/$(jf sources.0.up "$T/sources.json")" "chronyd/true" "/api/v1/sources: chronyd, up"
 is "$(jf sources.1.kind "$T/sources.json")/$(jf sources.1.target "$T/sources.json")" "server/127.0.0.1:$NTPP" "/api/v1/sources: the server and its target"
-num_is "$(jf sources.2.runs "$T/sources.json")" '>=' 3 "/api/v1/sources: hwmon ran at least 3 times"
+num_is "$(jf sources.3.runs "$T/sources.json")" '>=' 3 "/api/v1/sources: hwmon ran at least 3 times"
 like "$(jf sources.0.series "$T/sources.json")" '"sundial_daemon_stratum"' "/api/v1/sources: chronyd's series listed"
-TEMP_METRIC=$("$PYTHON" -c 'import json,sys; print([m for m in json.load(open(sys.argv[1]))["sources"][2]["series"] if "temperature" in m][0])' "$T/sources.json")
+TEMP_METRIC=$("$PYTHON" -c 'import json,sys; print([m for m in json.load(open(sys.argv[1]))["sources"][3]["series"] if "temperature" in m][0])' "$T/sources.json")
 curl -sf -G "http://127.0.0.1:$HP/api/v1/series" --data-urlencode source=hwmon --data-urlencode "target=$T/sys" \
 	--data-urlencode "metric=$TEMP_METRIC" --data-urlencode start=-60 >"$T/series.json"
 is "$?" 0 "GET /api/v1/series (hwmon temperature, the last minute)"
@@ -167,7 +177,7 @@ sleep 2
 curl -sf "http://127.0.0.1:$HP/metrics" >"$T/metrics.txt"
 is "$(grep -c 'sundial_query_up' "$T/metrics.txt")" 0 "SIGHUP without the server: its series are gone"
 pv sundial_daemon_stratum source=chronyd "$STRATUM" "SIGHUP: chronyd is still sampled"
-like "$(cat "$T/collect.log")" "SIGHUP: 2 sources" "SIGHUP: the new configuration is logged"
+like "$(cat "$T/collect.log")" "SIGHUP: 3 sources" "SIGHUP: the new configuration is logged"
 cp "$T/good.conf" "$CONF"
 
 # kill -9, then a restart: the series go on in the same files.
