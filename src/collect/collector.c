@@ -29,6 +29,8 @@
 #include "net/ntp_client.h"
 #include "sources/chronyd.h"
 #include "sources/daemon.h"
+#include "sources/exec.h"
+#include "sources/gpsd.h"
 #include "sources/hwmon.h"
 #include "sources/ntpd.h"
 #include "store/metrics.h"
@@ -61,6 +63,10 @@ struct src {
 	bool have_tgt;
 	keyring *kr;
 	const struct key *key;
+	struct exec_result *ex; /* exec */
+	gpsd_conn *gps;		/* gpsd: kept between samples */
+	struct gpsd_reading gr;
+	bool bad_lines_logged;
 	char last_err[300];	/* logged once until it changes */
 	metric_series **series; /* every series it set, dropped with it */
 	char **rrd_metric;	/* ... and the metric part of its RRD file */
@@ -205,6 +211,51 @@ static void put_server(struct collector *c, struct src *s)
 	    t, m->status == NTPC_KOD);
 }
 
+/* An exec program's values as sundial_exec_<name>; its bad lines are
+ * logged once, not every interval. */
+static void put_exec(struct collector *c, struct src *s)
+{
+	const struct exec_result *r = s->ex;
+	for (size_t i = 0; i < r->n; i++) {
+		char name[EXEC_NAME_MAX + 16];
+		snprintf(name, sizeof name, "sundial_exec_%s", r->v[i].name);
+		put(c, s, name, "A value an exec source printed.", METRIC_GAUGE, NULL, s->t_real,
+		    r->v[i].value);
+	}
+	if (r->bad_lines && !s->bad_lines_logged) {
+		log_warn("exec %s: %zu lines are not 'name value', the first: '%s' (said once)",
+			 s->cfg->target, r->bad_lines, r->first_bad);
+		s->bad_lines_logged = true;
+	}
+}
+
+static void put_gpsd(struct collector *c, struct src *s)
+{
+	const struct gpsd_reading *g = &s->gr;
+	double t = s->t_real;
+	const char *dev[] = { "device", g->device, NULL };
+	put(c, s, "sundial_gps_fix_mode", "Fix: 0 unknown, 1 none, 2 2D, 3 3D.", METRIC_GAUGE, dev,
+	    t, g->mode);
+	if (g->sats_seen >= 0)
+		put(c, s, "sundial_gps_satellites_seen", "Satellites in view.", METRIC_GAUGE, dev,
+		    t, g->sats_seen);
+	if (g->sats_used >= 0)
+		put(c, s, "sundial_gps_satellites_used", "Satellites used in the fix.",
+		    METRIC_GAUGE, dev, t, g->sats_used);
+	put(c, s, "sundial_gps_used_snr_mean_dbhz", "Mean signal of the satellites used.",
+	    METRIC_GAUGE, dev, t, g->snr_mean_used);
+	put(c, s, "sundial_gps_used_snr_min_dbhz", "Weakest signal among the satellites used.",
+	    METRIC_GAUGE, dev, t, g->snr_min_used);
+	static const char *const dop_name[] = { "sundial_gps_hdop", "sundial_gps_vdop",
+						"sundial_gps_pdop", "sundial_gps_tdop",
+						"sundial_gps_gdop" };
+	const double dop[] = { g->hdop, g->vdop, g->pdop, g->tdop, g->gdop };
+	for (size_t i = 0; i < 5; i++)
+		put(c, s, dop_name[i], "Dilution of precision.", METRIC_GAUGE, dev, t, dop[i]);
+	put(c, s, "sundial_gps_pps_offset_seconds", "PPS offset as gpsd reports it.", METRIC_GAUGE,
+	    dev, t, g->pps_offset);
+}
+
 static void put_hwmon(struct collector *c, struct src *s, double t)
 {
 	struct hwmon_reading r[HWMON_MAX];
@@ -314,6 +365,15 @@ static void sample_blocking(struct src *s)
 		}
 		break;
 	}
+	case COLLECT_GPSD:
+		s->rc = gpsd_sample(s->gps, sample_timeout(s), &s->gr, s->err, sizeof s->err);
+		break;
+	case COLLECT_EXEC:
+		if (!s->ex)
+			s->ex = mem_calloc(1, sizeof *s->ex);
+		s->rc = exec_sample(s->cfg->target, s->cfg->args, s->cfg->timeout, s->ex, s->err,
+				    sizeof s->err);
+		break;
 	default: s->rc = -ENOTSUP; break;
 	}
 	s->took = clock_mono_sec() - t0;
@@ -394,6 +454,10 @@ static void on_result(evutil_socket_t fd, short what, void *arg)
 		if (s->rc == 0) {
 			if (s->cfg->kind == COLLECT_SERVER)
 				put_server(c, s);
+			else if (s->cfg->kind == COLLECT_EXEC)
+				put_exec(c, s);
+			else if (s->cfg->kind == COLLECT_GPSD)
+				put_gpsd(c, s);
 			else if (s->st)
 				put_daemon(c, s);
 		}
@@ -688,8 +752,18 @@ static int start_source(struct collector *c, struct src *s, const struct collect
 	s->idx = i;
 	s->gen = gen;
 	s->job = -1;
-	if (cfg->kind == COLLECT_GPSD || cfg->kind == COLLECT_CAPTURE ||
-	    cfg->kind == COLLECT_EXEC) {
+	if (cfg->kind == COLLECT_GPSD) {
+		struct addr_spec spec;
+		char e[256];
+		if (addr_parse_spec(cfg->target, 2947, &spec, e, sizeof e) != 0) {
+			snprintf(err, errlen, "%s:%u: %s", cfg->file, cfg->line, e);
+			return -EINVAL;
+		}
+		char port[8];
+		snprintf(port, sizeof port, "%u", (unsigned)spec.port);
+		s->gps = gpsd_new(spec.host, port);
+	}
+	if (cfg->kind == COLLECT_CAPTURE) {
 		snprintf(err, errlen, "%s:%u: %s sources are not implemented yet", cfg->file,
 			 cfg->line, collect_kind_name(cfg->kind));
 		return -ENOTSUP;
@@ -749,6 +823,8 @@ static void stop_source(struct collector *c, struct src *s)
 	if (s->have_tgt)
 		ntpc_target_fini(&s->tgt);
 	keyring_free(s->kr);
+	free(s->ex);
+	gpsd_free(s->gps);
 	memset(s, 0, sizeof *s);
 	s->job = -1;
 }

@@ -15,14 +15,15 @@
 #   - SIGTERM: exit 0;
 #   - --check: exit 0 on the file, 78 with FILE:LINE on a broken one.
 #   - a real Prometheus scrapes it and its query API returns the stratum.
-# (gpsd: not yet, see the issue.)
+#   - gpsd fed by gpsfake: fix, satellites, HDOP, weakest signal; gpsd
+#     killed and started again: the source goes down, then comes back.
 
 # shellcheck source=tests/system/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 [ -x "$SUNDIAL" ] || bail_out "sundial binary '$SUNDIAL' is missing (ninja -C build)"
 "$SUNDIAL" collect --help >/dev/null 2>&1 || bail_out "'$SUNDIAL collect --help' fails"
-for t in curl rrdtool; do
+for t in curl rrdtool gpsfake; do
 	command -v "$t" >/dev/null 2>&1 || bail_out "$t is not installed (scripts/install-deps)"
 done
 require_chronyc
@@ -37,6 +38,55 @@ NTPP=$CHRONYD_MON_PORT
 mkdir -p "$T/sys/class/hwmon/hwmon0"
 echo cpu_thermal >"$T/sys/class/hwmon/hwmon0/name"
 echo 48123 >"$T/sys/class/hwmon/hwmon0/temp1_input"
+# gpsd fed by gpsfake with the test's own receiver log: a 3D fix, 7 of 11
+# satellites used, HDOP 0.9 (gpsfake loops over it; its own IPC namespace
+# takes gpsd's shared memory with it).
+mkdir -p "$T/gps"
+"$PYTHON" - "$T/gps/fix.nmea" <<'PYEOF'
+import sys
+sats = [(3, 45, 70, 40), (6, 30, 120, 38), (9, 60, 200, 42), (12, 20, 300, 35), (14, 55, 40, 44),
+        (17, 10, 90, 33), (19, 35, 150, 46), (22, 5, 250, 0), (24, 15, 330, 20), (25, 8, 10, 0), (28, 3, 60, 0)]
+used = [3, 6, 9, 12, 14, 17, 19]
+def s(body):
+    cs = 0
+    for ch in body:
+        cs ^= ord(ch)
+    return "$%s*%02X\r\n" % (body, cs)
+out = []
+for k in range(5):
+    t = "1200%02d.00" % k
+    out.append(s("GPRMC,%s,A,4807.038,N,01131.000,E,0.0,0.0,010324,,,A" % t))
+    out.append(s("GPGGA,%s,4807.038,N,01131.000,E,1,07,0.9,545.4,M,46.9,M,," % t))
+    out.append(s("GPGSA,A,3," + ",".join("%02d" % p for p in used) + "," * (12 - len(used)) + ",1.6,0.9,1.3"))
+    for m in range(3):
+        b = "GPGSV,3,%d,%02d" % (m + 1, len(sats))
+        for prn, el, az, snr in sats[m * 4:m * 4 + 4]:
+            b += ",%02d,%02d,%03d,%s" % (prn, el, az, "%02d" % snr if snr else "")
+        out.append(s(b))
+open(sys.argv[1], "w").write("".join(out))
+PYEOF
+GP=$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+start_gpsfake() {
+	TMPDIR=$T/gps GPSD_HOME=/usr/sbin GPSD_SHM_KEY=0x4770$GP unshare --ipc \
+		gpsfake -n -q -c 0.1 -P "$GP" "$T/gps/fix.nmea" >>"$T/gps/log" 2>&1 &
+	GPID=$!
+	DAEMONS="$DAEMONS gpsfake:$GPID" # killed by lib.sh whatever happens
+	for _ in $(seq 1 50); do
+		"$PYTHON" -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 0.2)' "$GP" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	not_ok "gpsfake starts gpsd on port $GP" "$(tail -n 5 "$T/gps/log")"
+}
+start_gpsfake
+
+cat >"$T/meter.sh" <<'EOS'
+#!/bin/sh
+echo "# a power meter"
+echo "watts 12.5"
+echo "volts 230"
+echo "this is not a value"
+EOS
+chmod 755 "$T/meter.sh"
 HP=$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 CONF=$T/sundial.conf
 cat >"$CONF" <<EOC
@@ -48,11 +98,13 @@ chronyd $SOCK
 server 127.0.0.1:$NTPP
 ntpd 127.0.0.1
 hwmon $T/sys
+exec $T/meter.sh --quiet timeout 2s
+gpsd 127.0.0.1:$GP
 EOC
 
 run_sundial collect -c "$CONF" --check
 is "$RC" 0 "--check: exit 0 on a good file"
-like "$OUT" '4 sources' "--check: says what it found"
+like "$OUT" '6 sources' "--check: says what it found"
 printf 'interval 1s\nserver\n' >"$T/broken.conf"
 run_sundial collect -c "$T/broken.conf" --check
 is "$RC" 78 "--check: exit 78 on a broken file"
@@ -61,6 +113,7 @@ like "$ERR" "broken\.conf:2: server: expected HOST" "--check: the message names 
 start_collect() {
 	"$SUNDIAL" collect -c "$CONF" -v >>"$T/collect.log" 2>&1 &
 	CPID=$!
+	DAEMONS="$DAEMONS collect:$CPID"
 	for _ in $(seq 1 50); do
 		curl -sf "http://127.0.0.1:$HP/healthz" >/dev/null 2>&1 && return 0
 		sleep 0.1
@@ -93,6 +146,26 @@ NSTRATUM=$(jf vars.stratum "$T/rv.json")
 pv sundial_daemon_stratum source=ntpd "$NSTRATUM" "/metrics: NTPsec's stratum = ntpq rv's ($NSTRATUM)"
 pv sundial_daemon_leap source=ntpd "$(jf vars.leap "$T/rv.json")" "/metrics: NTPsec's leap = ntpq rv's"
 pv sundial_collect_up source=ntpd 1 "/metrics: NTPsec's samples work"
+pv sundial_exec_watts source=exec 12.5 "/metrics: the exec program's watts"
+pv sundial_exec_volts source=exec 230 "/metrics: the exec program's volts"
+is "$(grep -c 'not .name value' "$T/collect.log")" 1 "exec: its bad line is logged once, not every interval"
+pv sundial_gps_fix_mode source=gpsd 3 "/metrics: gpsd's fix is 3D"
+pv sundial_gps_satellites_used source=gpsd 7 "/metrics: 7 satellites used"
+pv sundial_gps_satellites_seen source=gpsd 11 "/metrics: 11 seen"
+pv sundial_gps_hdop source=gpsd 0.9 "/metrics: HDOP 0.9"
+pv sundial_gps_used_snr_min_dbhz source=gpsd 33 "/metrics: the weakest used satellite at 33 dB-Hz"
+
+# gpsd killed and started again: the collector reconnects and goes on.
+kill -TERM -- "-$GPID" 2>/dev/null || kill -TERM "$GPID"
+wait "$GPID" 2>/dev/null
+sleep 2.5
+curl -sf "http://127.0.0.1:$HP/metrics" >"$T/metrics.txt"
+pv sundial_collect_up source=gpsd 0 "gpsd gone: its source is down"
+start_gpsfake
+sleep 3
+curl -sf "http://127.0.0.1:$HP/metrics" >"$T/metrics.txt"
+pv sundial_collect_up source=gpsd 1 "gpsd back: the collector reconnected"
+pv sundial_gps_satellites_used source=gpsd 7 "gpsd back: 7 satellites used again"
 
 last_value() { rrdtool lastupdate "$1" 2>/dev/null | awk -F': ' 'NF == 2 { v = $2; t = $1 } END { print t, v }'; }
 F_STRATUM=$(find "$T/data/chronyd" -name sundial_daemon_stratum.rrd | head -n 1)
@@ -177,7 +250,7 @@ sleep 2
 curl -sf "http://127.0.0.1:$HP/metrics" >"$T/metrics.txt"
 is "$(grep -c 'sundial_query_up' "$T/metrics.txt")" 0 "SIGHUP without the server: its series are gone"
 pv sundial_daemon_stratum source=chronyd "$STRATUM" "SIGHUP: chronyd is still sampled"
-like "$(cat "$T/collect.log")" "SIGHUP: 3 sources" "SIGHUP: the new configuration is logged"
+like "$(cat "$T/collect.log")" "SIGHUP: 5 sources" "SIGHUP: the new configuration is logged"
 cp "$T/good.conf" "$CONF"
 
 # kill -9, then a restart: the series go on in the same files.
@@ -195,5 +268,7 @@ wait "$CPID"
 is "$?" 0 "SIGTERM: exit 0"
 grep -q 'sanitizer\|runtime error' "$T/collect.log" && not_ok "the collector runs clean under the sanitizers" "$(head -n 30 "$T/collect.log")"
 diag "collector log: $(tail -n 5 "$T/collect.log")"
+kill -TERM "$GPID" 2>/dev/null
+wait "$GPID" 2>/dev/null
 
 finish
