@@ -28,6 +28,10 @@
 #include "net/addr.h"
 #include "net/ntp_client.h"
 #include "sources/chronyd.h"
+#include "analysis/clients.h"
+#include "analysis/delta.h"
+#include "analysis/tpkt.h"
+#include "capture/capture.h"
 #include "sources/daemon.h"
 #include "sources/exec.h"
 #include "sources/gpsd.h"
@@ -66,6 +70,13 @@ struct src {
 	struct exec_result *ex; /* exec */
 	gpsd_conn *gps;		/* gpsd: kept between samples */
 	struct gpsd_reading gr;
+	/* capture: the live analysis of `sundial traffic`, fed on the loop */
+	capture *cap;
+	clients *cl;
+	delta *dl;
+	struct event *cap_ev;
+	int64_t cap_last_ns, cap_next_expire;
+	uint64_t cap_packets;
 	bool bad_lines_logged;
 	char last_err[300];	/* logged once until it changes */
 	metric_series **series; /* every series it set, dropped with it */
@@ -256,6 +267,81 @@ static void put_gpsd(struct collector *c, struct src *s)
 	    dev, t, g->pps_offset);
 }
 
+/* A capture source's figures over the interval since its last sample:
+ * distinct clients in the windows, request and response rates, response
+ * times of the pairs made, unanswered requests, kernel drops. */
+static void put_capture(struct collector *c, struct src *s, double t)
+{
+	struct clients_window w[CLIENTS_MAX_WINDOWS];
+	clients_windows(s->cl, s->cap_last_ns ? (double)s->cap_last_ns / 1e9 : t, w);
+	static const char *const wname[] = { "5m", "20m", "1h", "24h" };
+	for (size_t i = 0; i < 4; i++) {
+		const char *ex[] = { "window", wname[i], NULL };
+		put(c, s, "sundial_traffic_clients", "Distinct client addresses in the window.",
+		    METRIC_GAUGE, ex, t, (double)(w[i].v4 + w[i].v6));
+	}
+	put(c, s, "sundial_traffic_requests_per_second", "Mean request rate over 5 minutes.",
+	    METRIC_GAUGE, NULL, t, w[0].req_rate_mean);
+	put(c, s, "sundial_traffic_responses_per_second", "Mean response rate over 5 minutes.",
+	    METRIC_GAUGE, NULL, t, w[0].resp_rate_mean);
+	struct delta_stats d;
+	delta_interval_take(s->dl, &d);
+	put(c, s, "sundial_traffic_response_p50_seconds",
+	    "Median response time (capture to capture) of the interval's pairs.", METRIC_GAUGE,
+	    NULL, t, d.p50);
+	put(c, s, "sundial_traffic_response_p99_seconds",
+	    "99th percentile response time of the interval's pairs.", METRIC_GAUGE, NULL, t, d.p99);
+	put(c, s, "sundial_traffic_pairs", "Requests answered in the interval.", METRIC_GAUGE, NULL,
+	    t, (double)d.pairs);
+	put(c, s, "sundial_traffic_unanswered", "Requests left unanswered in the interval.",
+	    METRIC_GAUGE, NULL, t, (double)d.unanswered);
+	uint64_t rx, drop, ifdrop;
+	if (capture_stats(s->cap, &rx, &drop, &ifdrop) == 0)
+		put(c, s, "sundial_traffic_kernel_drops_total",
+		    "Packets the kernel dropped before the capture read them.", METRIC_COUNTER,
+		    NULL, t, (double)drop);
+}
+
+/* Packets waiting on a capture source's descriptor, through the analyses. */
+static void on_capture(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct src *s = arg;
+	for (int k = 0; k < 10000; k++) {
+		struct capture_pkt cp;
+		int n = capture_next(s->cap, &cp);
+		if (n <= 0) {
+			if (n < 0)
+				snprintf(s->err, sizeof s->err, "%s", capture_error(s->cap));
+			return;
+		}
+		struct tpkt p;
+		tpkt_decode(cp.linktype, cp.data, cp.caplen, &cp.ts, (uint16_t)s->cfg->port, &p);
+		if (p.t == TPKT_NO_TIME)
+			continue;
+		s->cap_packets++;
+		if (p.t > s->cap_last_ns)
+			s->cap_last_ns = p.t;
+		if (p.t >= s->cap_next_expire) {
+			delta_expire(s->dl, p.t);
+			s->cap_next_expire = p.t + 1000000000;
+		}
+		if (p.kind != TPKT_REQUEST && p.kind != TPKT_RESPONSE)
+			continue;
+		struct tpkt_keys keys;
+		tpkt_keys(s->cl, s->dl, &p, &keys);
+		double sec = (double)p.t / 1e9;
+		if (p.kind == TPKT_REQUEST) {
+			clients_request(s->cl, sec, &keys.ck, p.ntp_version, p.ntp_mode);
+			delta_request(s->dl, p.t, &keys.dk);
+		} else {
+			clients_response(s->cl, sec, p.kod, p.rate);
+			delta_answer(s->dl, p.t, &keys.dk, p.has_server, p.server, p.kod);
+		}
+	}
+}
+
 static void put_hwmon(struct collector *c, struct src *s, double t)
 {
 	struct hwmon_reading r[HWMON_MAX];
@@ -432,8 +518,13 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 		double t0 = clock_mono_sec();
 		s->t_real = clock_real_sec();
 		s->rc = 0;
-		s->err[0] = '\0';
-		put_hwmon(c, s, s->t_real);
+		if (s->cfg->kind == COLLECT_CAPTURE) {
+			s->rc = s->err[0] ? -EIO : 0;
+			put_capture(c, s, s->t_real);
+		} else {
+			s->err[0] = '\0';
+			put_hwmon(c, s, s->t_real);
+		}
 		s->took = clock_mono_sec() - t0;
 		put_outcome(c, s);
 		sched_done(c->sch, s->job);
@@ -764,9 +855,25 @@ static int start_source(struct collector *c, struct src *s, const struct collect
 		s->gps = gpsd_new(spec.host, port);
 	}
 	if (cfg->kind == COLLECT_CAPTURE) {
-		snprintf(err, errlen, "%s:%u: %s sources are not implemented yet", cfg->file,
-			 cfg->line, collect_kind_name(cfg->kind));
-		return -ENOTSUP;
+		char filter[32], e[512];
+		snprintf(filter, sizeof filter, "udp port %u", cfg->port);
+		struct capture_live_opts lo = { cfg->target, filter, 0, 0, true, false };
+		s->cap = capture_open_live(&lo, e, sizeof e);
+		if (!s->cap) {
+			snprintf(err, errlen, "%s:%u: capture %s: %s", cfg->file, cfg->line,
+				 cfg->target, e);
+			return -EIO;
+		}
+		struct clients_opts co = { { 300, 1200, 3600, 86400 }, 4, false, 100, 60 };
+		s->cl = clients_new(&co);
+		s->dl = delta_new(5);
+		s->cap_ev =
+			event_new(c->base, capture_fd(s->cap), EV_READ | EV_PERSIST, on_capture, s);
+		if (!s->cl || !s->dl || !s->cap_ev || event_add(s->cap_ev, NULL) != 0) {
+			snprintf(err, errlen, "%s:%u: capture %s: cannot set it up", cfg->file,
+				 cfg->line, cfg->target);
+			return -EIO;
+		}
 	}
 	if (cfg->key_id) {
 		s->kr = keyring_new();
@@ -783,7 +890,7 @@ static int start_source(struct collector *c, struct src *s, const struct collect
 			return -EINVAL;
 		}
 	}
-	s->threaded = cfg->kind != COLLECT_HWMON;
+	s->threaded = cfg->kind != COLLECT_HWMON && cfg->kind != COLLECT_CAPTURE;
 	if (s->threaded) {
 		pthread_mutex_init(&s->mu, NULL);
 		pthread_cond_init(&s->cv, NULL);
@@ -825,6 +932,11 @@ static void stop_source(struct collector *c, struct src *s)
 	keyring_free(s->kr);
 	free(s->ex);
 	gpsd_free(s->gps);
+	if (s->cap_ev)
+		event_free(s->cap_ev);
+	capture_close(s->cap);
+	clients_free(s->cl);
+	delta_free(s->dl);
 	memset(s, 0, sizeof *s);
 	s->job = -1;
 }

@@ -15,6 +15,8 @@
 #   - SIGTERM: exit 0;
 #   - --check: exit 0 on the file, 78 with FILE:LINE on a broken one.
 #   - a real Prometheus scrapes it and its query API returns the stratum.
+#   - a capture on lo: the server source's queries counted, their response
+#     time measured;
 #   - gpsd fed by gpsfake: fix, satellites, HDOP, weakest signal; gpsd
 #     killed and started again: the source goes down, then comes back.
 
@@ -100,11 +102,12 @@ ntpd 127.0.0.1
 hwmon $T/sys
 exec $T/meter.sh --quiet timeout 2s
 gpsd 127.0.0.1:$GP
+capture lo port $NTPP
 EOC
 
 run_sundial collect -c "$CONF" --check
 is "$RC" 0 "--check: exit 0 on a good file"
-like "$OUT" '6 sources' "--check: says what it found"
+like "$OUT" '7 sources' "--check: says what it found"
 printf 'interval 1s\nserver\n' >"$T/broken.conf"
 run_sundial collect -c "$T/broken.conf" --check
 is "$RC" 78 "--check: exit 78 on a broken file"
@@ -154,6 +157,20 @@ pv sundial_gps_satellites_used source=gpsd 7 "/metrics: 7 satellites used"
 pv sundial_gps_satellites_seen source=gpsd 11 "/metrics: 11 seen"
 pv sundial_gps_hdop source=gpsd 0.9 "/metrics: HDOP 0.9"
 pv sundial_gps_used_snr_min_dbhz source=gpsd 33 "/metrics: the weakest used satellite at 33 dB-Hz"
+# The capture on lo sees the server source's queries to chronyd.
+CL=$(prom_value "$T/metrics.txt" sundial_traffic_clients window=5m)
+num_is "$CL" '>=' 1 "/metrics: the capture counts the querying client ($CL)"
+RPS=$(prom_value "$T/metrics.txt" sundial_traffic_requests_per_second source=capture)
+num_is "$RPS" '>' 0 "/metrics: the capture sees requests ($RPS/s)"
+# (an interval without a pair has no p50: look again for a few seconds)
+for _ in $(seq 1 10); do
+	P50=$(prom_value "$T/metrics.txt" sundial_traffic_response_p50_seconds source=capture)
+	numcmp "$P50" '>' 0 && break
+	sleep 0.5
+	curl -sf "http://127.0.0.1:$HP/metrics" >"$T/metrics.txt"
+done
+num_is "$P50" '>' 0 "/metrics: chronyd's response time from the capture ($P50 s) is above 0"
+num_is "$P50" '<' 0.1 "... and below 100 ms on loopback"
 
 # gpsd killed and started again: the collector reconnects and goes on.
 kill -TERM -- "-$GPID" 2>/dev/null || kill -TERM "$GPID"
@@ -250,7 +267,7 @@ sleep 2
 curl -sf "http://127.0.0.1:$HP/metrics" >"$T/metrics.txt"
 is "$(grep -c 'sundial_query_up' "$T/metrics.txt")" 0 "SIGHUP without the server: its series are gone"
 pv sundial_daemon_stratum source=chronyd "$STRATUM" "SIGHUP: chronyd is still sampled"
-like "$(cat "$T/collect.log")" "SIGHUP: 5 sources" "SIGHUP: the new configuration is logged"
+like "$(cat "$T/collect.log")" "SIGHUP: 6 sources" "SIGHUP: the new configuration is logged"
 cp "$T/good.conf" "$CONF"
 
 # kill -9, then a restart: the series go on in the same files.
