@@ -2,6 +2,7 @@
  * in progress: server, ntpd, chronyd and hwmon sources, SIGHUP reload; gpsd,
  * capture and exec, the JSON API and syslog are still to come). */
 #include <errno.h>
+#include <stdbool.h>
 #include <getopt.h>
 #include <grp.h>
 #include <pwd.h>
@@ -9,6 +10,9 @@
 #include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -36,8 +40,21 @@ static void help(FILE *f)
 		   "See sundial-collect(8) and sundial.conf(5).\n");
 }
 
-/* No file: a chronyd socket or an ntpd on 127.0.0.1, and the host's
- * temperatures, as far as they are there. */
+/* Whether something accepts TCP connections on 127.0.0.1:2947 (gpsd). */
+static bool gpsd_listens(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(2947) };
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	bool ok = connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
+	close(fd);
+	return ok;
+}
+
+/* No file: a chronyd socket or an ntpd on 127.0.0.1, gpsd if it listens on
+ * 127.0.0.1:2947, and the host's temperatures, as far as they are there. */
 static int default_config(struct collect_config *cfg, char *err, size_t errlen)
 {
 	char text[512];
@@ -48,6 +65,8 @@ static int default_config(struct collect_config *cfg, char *err, size_t errlen)
 				      "chronyd /run/chrony/chronyd.sock\n");
 	else
 		n += (size_t)snprintf(text + n, sizeof text - n, "ntpd 127.0.0.1\n");
+	if (gpsd_listens())
+		n += (size_t)snprintf(text + n, sizeof text - n, "gpsd 127.0.0.1:2947\n");
 	if (stat("/sys/class/hwmon", &st) == 0 || stat("/sys/class/thermal", &st) == 0)
 		n += (size_t)snprintf(text + n, sizeof text - n, "hwmon\n");
 	conf *c = conf_parse("(built-in defaults)", text, n, err, errlen);
@@ -144,6 +163,8 @@ int cmd_collect(int argc, char **argv)
 		collect_config_free(&cfg);
 		return EXIT_OK;
 	}
+	if (cfg.syslog)
+		log_to_syslog();
 	collector *c = collector_new(&cfg, err, sizeof err);
 	if (!c) {
 		fprintf(stderr, "sundial collect: %s\n", err);

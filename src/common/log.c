@@ -2,13 +2,22 @@
 #include "common/log.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <syslog.h>
 
 #include "common/clock.h"
 
 static const char *prog = "sundial";
 static int verbosity;
+static bool to_syslog;
+
+void log_to_syslog(void)
+{
+	openlog(prog, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	to_syslog = true;
+}
 
 void log_init(const char *progname)
 {
@@ -35,9 +44,14 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
-	fprintf(stderr, "%s: %s", prog, tag[lvl]);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	if (to_syslog) {
+		static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
+		vsyslog(prio[lvl], fmt, ap);
+	} else {
+		fprintf(stderr, "%s: %s", prog, tag[lvl]);
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+	}
 	va_end(ap);
 }
 

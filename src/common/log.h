@@ -1,4 +1,4 @@
-/* log.h - messages for people, on standard error.
+/* log.h - messages for people, on standard error (or syslog).
  *
  * log_error() and friends prefix the program name; log_debug() prints only at
  * verbosity >= 2.  log_ratelimit() lets a caller print at most one line per
@@ -13,6 +13,10 @@ enum log_level { LOG_LVL_ERROR, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
 
 /* Sets the program name shown before each message (borrowed, must outlive use). */
 void log_init(const char *progname);
+
+/* From now on, messages go to syslog (facility daemon, the program name as
+ * ident) instead of standard error. */
+void log_to_syslog(void);
 
 /* 0 = errors and warnings, 1 = info, 2 = debug. */
 void log_set_verbosity(int v);

@@ -13,7 +13,9 @@
 #     mistake logged; with a file without the server: its series are gone;
 #   - kill -9 and a restart: the same files go on (no new series);
 #   - SIGTERM: exit 0;
-#   - --check: exit 0 on the file, 78 with FILE:LINE on a broken one.
+#   - --check: exit 0 on the file, 78 with FILE:LINE on a broken one;
+#   - log syslog: messages reach /dev/log (a socket of the test's own);
+#   - the systemd unit of the tree passes systemd-analyze verify.
 #   - a real Prometheus scrapes it and its query API returns the stratum.
 #   - a capture on lo: the server source's queries counted, their response
 #     time measured;
@@ -287,5 +289,49 @@ grep -q 'sanitizer\|runtime error' "$T/collect.log" && not_ok "the collector run
 diag "collector log: $(tail -n 5 "$T/collect.log")"
 kill -TERM "$GPID" 2>/dev/null
 wait "$GPID" 2>/dev/null
+
+# The systemd unit of the tree passes systemd-analyze verify (the path of
+# the binary put in; man pages not installed are not its fault).
+UNIT=$TESTS_DIR/../contrib/systemd/sundial-collect.service
+if command -v systemd-analyze >/dev/null 2>&1 && [ -f "$UNIT" ]; then
+	sed "s#/usr/local/bin/sundial#$SUNDIAL#" "$UNIT" >"$T/sundial-collect.service"
+	systemd-analyze verify "$T/sundial-collect.service" >"$T/unit.txt" 2>&1
+	is "$(grep -v "Command 'man " "$T/unit.txt" | grep -c .)" 0 "systemd-analyze verify accepts contrib/systemd/sundial-collect.service"
+else
+	not_ok "systemd-analyze and the unit file are there" "systemd-analyze: $(command -v systemd-analyze); unit: $UNIT"
+fi
+
+# log syslog: messages go to /dev/log (here a socket of the test's own, in a
+# mount namespace whose /dev is a fresh tmpfs).
+cat >"$T/syslog.conf" <<EOC
+datadir $T/data-syslog
+listen off
+interval 1s
+log syslog
+hwmon $T/sys
+EOC
+cat >"$T/syslog-listen.py" <<'PYEOF'
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind("/dev/log")
+s.settimeout(0.2)
+end = time.time() + float(sys.argv[2])
+with open(sys.argv[1], "w") as out:
+    while time.time() < end:
+        try:
+            out.write(s.recv(4096).decode(errors="replace") + "\n")
+            out.flush()
+        except socket.timeout:
+            pass
+PYEOF
+unshare --mount --propagation private sh -c '
+	mount -t tmpfs none /dev && mknod -m 666 /dev/null c 1 3 || exit 1
+	"$1" "$2" "$3" 4 &
+	sleep 0.5
+	timeout -s TERM 2 "$4" collect -c "$5" -v >"$6" 2>&1
+	wait
+' x "$PYTHON" "$T/syslog-listen.py" "$T/syslog.txt" "$SUNDIAL" "$T/syslog.conf" "$T/syslog-stderr.txt"
+like "$(cat "$T/syslog.txt" 2>/dev/null)" '^<30>.*sundial\[[0-9]+\]: collecting 1 sources' "log syslog: the start is logged to syslog (daemon.info, with the pid)"
+is "$(grep -c 'collecting' "$T/syslog-stderr.txt")" 0 "log syslog: nothing on standard error"
 
 finish
