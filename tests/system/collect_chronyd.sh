@@ -194,6 +194,11 @@ read -r T1 V1 <<<"$(last_value "$F_STRATUM")"
 num_is "$(absdiff "$V1" "$STRATUM")" '<=' 0 "RRD: chronyd's stratum ($V1) = chronyc tracking's"
 read -r T2 V2 <<<"$(last_value "$F_TEMP")"
 num_is "$(absdiff "$V2" 48.123)" '<=' 0.0000001 "RRD: the temperature ($V2)"
+F_SATS=$(find "$T/data/gpsd" -name 'sundial_gps_satellites_used*.rrd' | head -n 1)
+F_FIX=$(find "$T/data/gpsd" -name 'sundial_gps_fix_mode*.rrd' | head -n 1)
+read -r _ VS <<<"$(last_value "$F_SATS")"
+read -r _ VF <<<"$(last_value "$F_FIX")"
+is "$VS/$VF" "7/3" "RRD: gpsd's satellites used and fix mode (rrdtool lastupdate)"
 N=$(rrdtool fetch "$F_TEMP" AVERAGE -s -20 -e now 2>/dev/null | awk -F': ' 'NF == 2 && $2 !~ /nan/ { n++ } END { print n + 0 }')
 num_is "$N" '>=' 3 "RRD: at least 3 one-second rows of the temperature ($N)"
 
