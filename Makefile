@@ -29,6 +29,7 @@ check: deps
 bench: deps build
 	bench/query
 	bench/traffic
+	bench/collect
 
 fuzz: deps
 	@[ -f build-fuzz/build.ninja ] || CC=clang meson setup build-fuzz -Dfuzzing=true \
