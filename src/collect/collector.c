@@ -78,7 +78,12 @@ struct src {
 	int64_t cap_last_ns, cap_next_expire;
 	uint64_t cap_packets;
 	bool bad_lines_logged;
-	char last_err[300];	/* logged once until it changes */
+	char last_err[300]; /* logged once until it changes */
+	/* The last finished sample as the loop saw it (the thread's own fields
+	 * may be changing while the API reads these). */
+	int pub_rc;
+	double pub_t;
+	bool published;
 	metric_series **series; /* every series it set, dropped with it */
 	char **rrd_metric;	/* ... and the metric part of its RRD file */
 	size_t n_series, cap_series;
@@ -362,6 +367,9 @@ static void put_hwmon(struct collector *c, struct src *s, double t)
  * is logged once. */
 static void put_outcome(struct collector *c, struct src *s)
 {
+	s->pub_rc = s->rc;
+	s->pub_t = s->t_real;
+	s->published = true;
 	put(c, s, "sundial_collect_up", "1 if the source's last sample worked.", METRIC_GAUGE, NULL,
 	    s->t_real, s->rc == 0);
 	put(c, s, "sundial_collect_sample_seconds", "How long the last sample took.", METRIC_GAUGE,
@@ -676,12 +684,12 @@ static int api_sources(void *arg, const char *path, const char *query, struct ht
 		jf(&b, ", \"runs\": %llu, \"skipped\": %llu", (unsigned long long)runs,
 		   (unsigned long long)skipped);
 		jlit(&b, ", \"last_sample\": ");
-		jnum(&b, runs && s->t_real > 0 ? s->t_real : NAN);
+		jnum(&b, s->published ? s->pub_t : NAN);
 		jlit(&b, ", \"up\": ");
-		if (!runs || s->t_real == 0)
+		if (!s->published)
 			jlit(&b, "null");
 		else
-			jlit(&b, s->rc == 0 ? "true" : "false");
+			jlit(&b, s->pub_rc == 0 ? "true" : "false");
 		jlit(&b, ", \"error\": ");
 		if (s->last_err[0])
 			jstr(&b, s->last_err);
