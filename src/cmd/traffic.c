@@ -906,6 +906,18 @@ static int drop_privileges(const char *user)
 	return 0;
 }
 
+/* One packet through decoder and analyses, on this thread; true once -c
+ * packets have been taken. */
+static bool one_packet(struct run *r, const struct capture_pkt *cp)
+{
+	struct tpkt p;
+	tpkt_decode(cp->linktype, cp->data, cp->caplen, &cp->ts, ntp_port(r->o), &p);
+	struct tpkt_keys k;
+	ready(r, &p, &k);
+	apply(r, &p, &k);
+	return r->o->count && r->packets >= r->o->count;
+}
+
 /* Packets one at a time: a live capture, a report every --every. */
 static int run_live(struct run *r, capture *cap)
 {
@@ -919,12 +931,7 @@ static int run_live(struct run *r, capture *cap)
 			return EXIT_INPUT;
 		}
 		if (n == 1) {
-			struct tpkt p;
-			tpkt_decode(cp.linktype, cp.data, cp.caplen, &cp.ts, ntp_port(o), &p);
-			struct tpkt_keys k;
-			ready(r, &p, &k);
-			apply(r, &p, &k);
-			if (o->count && r->packets >= o->count)
+			if (one_packet(r, &cp))
 				break;
 			continue;
 		}
@@ -947,7 +954,6 @@ static int run_live(struct run *r, capture *cap)
 /* Files on one core: read, decode and analyse in turn. */
 static int run_files(struct run *r, capture *cap)
 {
-	const struct opts *o = r->o;
 	while (!stop_flag) {
 		struct capture_pkt cp;
 		int n = capture_next(cap, &cp);
@@ -957,12 +963,7 @@ static int run_files(struct run *r, capture *cap)
 		}
 		if (n == 0)
 			break;
-		struct tpkt p;
-		tpkt_decode(cp.linktype, cp.data, cp.caplen, &cp.ts, ntp_port(o), &p);
-		struct tpkt_keys k;
-		ready(r, &p, &k);
-		apply(r, &p, &k);
-		if (o->count && r->packets >= o->count)
+		if (one_packet(r, &cp))
 			break;
 		if ((r->packets & 0xffff) == 0)
 			progress(r, capture_progress(cap), false);

@@ -1,6 +1,8 @@
 /* mem.c - allocation and secret-handling helpers; see mem.h. */
 #include "common/mem.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,4 +55,14 @@ size_t str_copy(char *dst, const char *src, size_t dstsize)
 		dst[c] = '\0';
 	}
 	return n;
+}
+
+void str_format(char *buf, size_t len, const char *fmt, ...)
+{
+	if (!buf || len == 0)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
 }

@@ -19,4 +19,8 @@ void mem_wipe(void *p, size_t n);
  * strlen(src); a result >= dstsize means it was truncated. */
 size_t str_copy(char *dst, const char *src, size_t dstsize);
 
+/* snprintf into buf of size len for an error message; buf may be NULL or
+ * len 0 (then nothing is written). */
+void str_format(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 #endif

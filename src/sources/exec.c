@@ -200,19 +200,6 @@ void exec_parse(const char *text, size_t len, struct exec_result *out)
 
 /* --- running the program ------------------------------------------------- */
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (!err || errlen == 0)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* Moves a new descriptor of ours above 0..2 (which the daemon may have
  * closed) so that the child's dup2() onto them cannot clobber another. */
 static int above_stdio(int fd)
@@ -376,9 +363,9 @@ int exec_sample(const char *path, char *const *args, double timeout, struct exec
 
 	memset(out, 0, sizeof *out);
 	out->exit_status = -1;
-	set_err(err, errlen, "%s", "");
+	str_format(err, errlen, "%s", "");
 	if (!path || path[0] != '/' || !(timeout > 0) || !isfinite(timeout)) {
-		set_err(err, errlen, "%s", "exec needs an absolute path and a positive timeout");
+		str_format(err, errlen, "%s", "exec needs an absolute path and a positive timeout");
 		return -EINVAL;
 	}
 	double deadline = clock_mono_sec() + timeout;
@@ -399,11 +386,11 @@ int exec_sample(const char *path, char *const *args, double timeout, struct exec
 	nul = above_stdio(open("/dev/null", O_RDONLY | O_CLOEXEC));
 	if (nul < 0) {
 		rc = -errno;
-		set_err(err, errlen, "/dev/null: %s", strerror(errno));
+		str_format(err, errlen, "/dev/null: %s", strerror(errno));
 		goto out;
 	}
 	if ((rc = make_pipe(op)) < 0 || (rc = make_pipe(ep)) < 0 || (rc = make_pipe(rp)) < 0) {
-		set_err(err, errlen, "pipe: %s", strerror(-rc));
+		str_format(err, errlen, "pipe: %s", strerror(-rc));
 		goto out;
 	}
 	f.nul = nul;
@@ -421,7 +408,7 @@ int exec_sample(const char *path, char *const *args, double timeout, struct exec
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (r.pid < 0) {
 		rc = -fork_errno;
-		set_err(err, errlen, "fork: %s", strerror(fork_errno));
+		str_format(err, errlen, "fork: %s", strerror(fork_errno));
 		goto out;
 	}
 	(void)setpgid(r.pid, r.pid); /* also here, so that kill(-pid) works at once */
@@ -470,7 +457,7 @@ int exec_sample(const char *path, char *const *args, double timeout, struct exec
 			if (errno == EINTR)
 				continue;
 			rc = -errno;
-			set_err(err, errlen, "poll: %s", strerror(errno));
+			str_format(err, errlen, "poll: %s", strerror(errno));
 			break;
 		}
 		if (k == 0 && r.exited)
@@ -533,7 +520,7 @@ int exec_sample(const char *path, char *const *args, double timeout, struct exec
 
 	if (exec_errno != 0) {
 		rc = -exec_errno;
-		set_err(err, errlen, "cannot run %s: %s", path, strerror(exec_errno));
+		str_format(err, errlen, "cannot run %s: %s", path, strerror(exec_errno));
 		goto out;
 	}
 	bool fits = parse(obuf, olen > EXEC_MAX_OUTPUT ? EXEC_MAX_OUTPUT : olen, out);
@@ -542,22 +529,22 @@ int exec_sample(const char *path, char *const *args, double timeout, struct exec
 	const char *sep = line[0] ? ": " : "";
 	if (out->timed_out) {
 		rc = -ETIMEDOUT;
-		set_err(err, errlen, "timed out after %g s, killed%s%s", timeout, sep, line);
+		str_format(err, errlen, "timed out after %g s, killed%s%s", timeout, sep, line);
 	} else if (too_much) {
 		rc = -E2BIG;
-		set_err(err, errlen, "more than %d octets of output, killed", EXEC_MAX_OUTPUT);
+		str_format(err, errlen, "more than %d octets of output, killed", EXEC_MAX_OUTPUT);
 	} else if (w == r.pid && WIFSIGNALED(status)) {
 		rc = -ECHILD;
-		set_err(err, errlen, "killed by signal %d%s%s", WTERMSIG(status), sep, line);
+		str_format(err, errlen, "killed by signal %d%s%s", WTERMSIG(status), sep, line);
 	} else if (w != r.pid || !WIFEXITED(status)) {
 		rc = -ECHILD;
-		set_err(err, errlen, "%s", "its exit status was lost (is SIGCHLD ignored?)");
+		str_format(err, errlen, "%s", "its exit status was lost (is SIGCHLD ignored?)");
 	} else if (out->exit_status != 0) {
 		rc = -ECHILD;
-		set_err(err, errlen, "exited %d%s%s", out->exit_status, sep, line);
+		str_format(err, errlen, "exited %d%s%s", out->exit_status, sep, line);
 	} else if (!fits) {
 		rc = -E2BIG;
-		set_err(err, errlen, "more than %d values", EXEC_MAX_VALUES);
+		str_format(err, errlen, "more than %d values", EXEC_MAX_VALUES);
 	}
 out:
 	close_fd(&r.pidfd);

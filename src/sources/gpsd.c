@@ -55,19 +55,6 @@ struct gpsd_conn {
 	struct gps_data_t data;
 };
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (!err || errlen == 0)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 gpsd_conn *gpsd_new(const char *host, const char *port)
 {
 	gpsd_conn *g = mem_calloc(1, sizeof *g);
@@ -113,7 +100,7 @@ static int connect_gpsd(gpsd_conn *g, char *err, size_t errlen)
 {
 	/* gps_open() takes these two names for other transports. */
 	if (strcmp(g->host, GPSD_SHARED_MEMORY) == 0 || strcmp(g->host, GPSD_DBUS_EXPORT) == 0) {
-		set_err(err, errlen, "'%s' is not a host name gpsd can be reached at", g->host);
+		str_format(err, errlen, "'%s' is not a host name gpsd can be reached at", g->host);
 		return -EIO;
 	}
 	memset(&g->data, 0, sizeof g->data);
@@ -126,20 +113,20 @@ static int connect_gpsd(gpsd_conn *g, char *err, size_t errlen)
 		if (g->data.gps_fd >= 0)
 			(void)close(g->data.gps_fd);
 		if (code == NL_NOCONNECT) {
-			set_err(err, errlen,
-				"gpsd at %s port %s: connection refused or unreachable (is gpsd "
-				"running?)",
-				g->host, g->port);
+			str_format(err, errlen,
+				   "gpsd at %s port %s: connection refused or unreachable (is gpsd "
+				   "running?)",
+				   g->host, g->port);
 			return -ECONNREFUSED;
 		}
-		set_err(err, errlen, "gpsd at %s port %s: %s", g->host, g->port,
-			code < 0 ? gps_errstr(code) : "cannot connect");
+		str_format(err, errlen, "gpsd at %s port %s: %s", g->host, g->port,
+			   code < 0 ? gps_errstr(code) : "cannot connect");
 		return -EIO;
 	}
 	g->open = true;
 	if (g->data.gps_fd < 0) { /* not a socket after all */
 		drop(g);
-		set_err(err, errlen, "'%s' is not a host name gpsd can be reached at", g->host);
+		str_format(err, errlen, "'%s' is not a host name gpsd can be reached at", g->host);
 		return -EIO;
 	}
 	return 0;
@@ -281,7 +268,7 @@ static void reading_init(struct gpsd_reading *out)
 int gpsd_sample(gpsd_conn *g, double timeout, struct gpsd_reading *out, char *err, size_t errlen)
 {
 	reading_init(out);
-	set_err(err, errlen, "%s", "");
+	str_format(err, errlen, "%s", "");
 	if (!(timeout > 0))
 		timeout = 0;
 	double deadline = now() + timeout;
@@ -299,8 +286,8 @@ int gpsd_sample(gpsd_conn *g, double timeout, struct gpsd_reading *out, char *er
 	}
 	if (watch(g, WATCH_ENABLE | WATCH_JSON) != 0) {
 		drop(g);
-		set_err(err, errlen, "gpsd at %s port %s: cannot send WATCH (connection lost)",
-			g->host, g->port);
+		str_format(err, errlen, "gpsd at %s port %s: cannot send WATCH (connection lost)",
+			   g->host, g->port);
 		return -EIO;
 	}
 
@@ -317,7 +304,8 @@ int gpsd_sample(gpsd_conn *g, double timeout, struct gpsd_reading *out, char *er
 		int rc = gps_read(&g->data, NULL, 0);
 		if (rc < 0) {
 			drop(g);
-			set_err(err, errlen,
+			str_format(
+				err, errlen,
 				"gpsd at %s port %s closed the connection or sent a line too long",
 				g->host, g->port);
 			return -EIO;
@@ -356,7 +344,8 @@ int gpsd_sample(gpsd_conn *g, double timeout, struct gpsd_reading *out, char *er
 		drop(g);
 
 	if (!tpv && !sky) {
-		set_err(err, errlen,
+		str_format(
+			err, errlen,
 			"gpsd at %s port %s sent no TPV or SKY report within %.1f s (no receiver, "
 			"or no data from it?)",
 			g->host, g->port, timeout);

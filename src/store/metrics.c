@@ -244,19 +244,6 @@ static void fmt_value(double v, char out[static 32])
 	}
 }
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (!err || errlen == 0)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 static bool name_valid(const char *s, bool colon)
 {
 	if (!*s)
@@ -326,53 +313,53 @@ metric_family *metrics_family(metrics *m, const char *name, const char *help, en
 			      const char *const *label_names, char *err, size_t errlen)
 {
 	if (!m || !name) {
-		set_err(err, errlen, "metrics_family: no registry or no name");
+		str_format(err, errlen, "metrics_family: no registry or no name");
 		return NULL;
 	}
 	if (!help)
 		help = "";
 	if (!name_valid(name, true)) {
-		set_err(err, errlen,
-			"metric name '%s' is invalid: it must match [a-zA-Z_:][a-zA-Z0-9_:]*, "
-			"e.g. 'sundial_ntp_offset_seconds'",
-			name);
+		str_format(err, errlen,
+			   "metric name '%s' is invalid: it must match [a-zA-Z_:][a-zA-Z0-9_:]*, "
+			   "e.g. 'sundial_ntp_offset_seconds'",
+			   name);
 		return NULL;
 	}
 	if (type != METRIC_GAUGE && type != METRIC_COUNTER) {
-		set_err(err, errlen, "metric '%s': unknown type %d", name, (int)type);
+		str_format(err, errlen, "metric '%s': unknown type %d", name, (int)type);
 		return NULL;
 	}
 	if (type == METRIC_COUNTER && !ends_with(name, "_total")) {
-		set_err(err, errlen, "counter '%s' must end in _total, e.g. '%s_total'", name,
-			name);
+		str_format(err, errlen, "counter '%s' must end in _total, e.g. '%s_total'", name,
+			   name);
 		return NULL;
 	}
 	size_t n = 0;
 	while (label_names && label_names[n]) {
 		const char *l = label_names[n];
 		if (n == METRICS_MAX_LABELS) {
-			set_err(err, errlen, "metric '%s' has more than %d labels", name,
-				METRICS_MAX_LABELS);
+			str_format(err, errlen, "metric '%s' has more than %d labels", name,
+				   METRICS_MAX_LABELS);
 			return NULL;
 		}
 		if (!name_valid(l, false)) {
-			set_err(err, errlen,
-				"metric '%s': label name '%s' is invalid: it must match "
-				"[a-zA-Z_][a-zA-Z0-9_]*",
-				name, l);
+			str_format(err, errlen,
+				   "metric '%s': label name '%s' is invalid: it must match "
+				   "[a-zA-Z_][a-zA-Z0-9_]*",
+				   name, l);
 			return NULL;
 		}
 		if (l[0] == '_' && l[1] == '_') {
-			set_err(err, errlen,
-				"metric '%s': label name '%s' is reserved (names starting with "
-				"__ are Prometheus' own)",
-				name, l);
+			str_format(err, errlen,
+				   "metric '%s': label name '%s' is reserved (names starting with "
+				   "__ are Prometheus' own)",
+				   name, l);
 			return NULL;
 		}
 		for (size_t j = 0; j < n; j++) {
 			if (strcmp(label_names[j], l) == 0) {
-				set_err(err, errlen, "metric '%s': label '%s' given twice", name,
-					l);
+				str_format(err, errlen, "metric '%s': label '%s' given twice", name,
+					   l);
 				return NULL;
 			}
 		}
@@ -387,23 +374,23 @@ metric_family *metrics_family(metrics *m, const char *name, const char *help, en
 		for (size_t j = 0; same_labels && j < n; j++)
 			same_labels = strcmp(f->labels[j], label_names[j]) == 0;
 		if (f->type != type) {
-			set_err(err, errlen, "metric '%s' is already declared as a %s, not a %s",
-				name, type_name(f->type), type_name(type));
+			str_format(err, errlen, "metric '%s' is already declared as a %s, not a %s",
+				   name, type_name(f->type), type_name(type));
 			return NULL;
 		}
 		if (!same_labels) {
 			char was[160], now[160];
-			set_err(err, errlen,
-				"metric '%s' is already declared with labels %s, not %s", name,
-				label_list(was, sizeof was, (const char *const *)f->labels,
-					   f->nlabels),
-				label_list(now, sizeof now, label_names, n));
+			str_format(err, errlen,
+				   "metric '%s' is already declared with labels %s, not %s", name,
+				   label_list(was, sizeof was, (const char *const *)f->labels,
+					      f->nlabels),
+				   label_list(now, sizeof now, label_names, n));
 			return NULL;
 		}
 		if (strcmp(f->help, help) != 0) {
-			set_err(err, errlen,
-				"metric '%s' is already declared with another help text ('%s')",
-				name, f->help);
+			str_format(err, errlen,
+				   "metric '%s' is already declared with another help text ('%s')",
+				   name, f->help);
 			return NULL;
 		}
 		return f;
