@@ -109,13 +109,6 @@ struct collector {
 	int status;
 };
 
-static double clock_real_sec(void)
-{
-	struct timespec ts;
-	clock_realtime(&ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* ---- publishing ---- */
 
 /* One value: into the registry and its RRD file.  labels: name/value pairs

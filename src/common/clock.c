@@ -26,6 +26,13 @@ void clock_monotonic(struct timespec *ts)
 	source(CLOCK_MONOTONIC, ts);
 }
 
+double clock_real_sec(void)
+{
+	struct timespec ts;
+	clock_realtime(&ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 double clock_mono_sec(void)
 {
 	struct timespec ts;
