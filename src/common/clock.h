@@ -18,9 +18,9 @@ void clock_realtime(struct timespec *ts);
 /* A clock that never steps, for intervals and timeouts. */
 void clock_monotonic(struct timespec *ts);
 
-/* Seconds of the monotonic clock, as a double. */
 /* The real time in seconds since the epoch, as a double. */
 double clock_real_sec(void);
+/* Seconds of the monotonic clock, as a double. */
 double clock_mono_sec(void);
 
 /* Replaces the source of both clocks; NULL restores the system clocks. */
