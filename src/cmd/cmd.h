@@ -7,5 +7,6 @@ int cmd_query(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_traffic(int argc, char **argv);
 int cmd_collect(int argc, char **argv);
+int cmd_graph(int argc, char **argv);
 
 #endif

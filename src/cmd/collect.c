@@ -1,9 +1,15 @@
-/* collect.c - `sundial collect`: the daemon that keeps the history (issue 5,
- * in progress: server, ntpd, chronyd and hwmon sources, SIGHUP reload; gpsd,
- * capture and exec, the JSON API and syslog are still to come). */
+/* collect.c - `sundial collect`: the daemon that keeps the history.
+ *
+ * Start-up order: read the configuration; without -f, detach (fork, setsid,
+ * fork) with a pipe back to the first process, which waits for "running"
+ * or the reason it is not and exits 0 or 1 with it, so that start-up errors
+ * reach the terminal and the exit status; open the sources, captures and
+ * the listener; write the pidfile; drop to `user`; run. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <getopt.h>
+#include <signal.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -14,6 +20,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cmd/cmd.h"
@@ -29,12 +36,12 @@ enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 64, EXIT_CONFIG = 78 };
 
 static void help(FILE *f)
 {
-	fprintf(f, "usage: sundial collect [-c FILE] [--check] [-v]\n"
+	fprintf(f, "usage: sundial collect [-c FILE] [-f] [--check] [-v]\n"
 		   "The daemon: samples every source, keeps RRD history, serves /metrics.\n\n"
 		   "  -c FILE    configuration (default " DEFAULT_CONF
 		   "; without it, what runs locally)\n"
 		   "  --check    read the configuration, say what is wrong, exit\n"
-		   "  -f         stay in the foreground (it always does, for now)\n"
+		   "  -f         stay in the foreground, log to stderr (else detach, syslog)\n"
 		   "  -v         more messages;  -h  this help\n"
 		   "Exit: 0 stopped by SIGTERM/SIGINT, 1 failed, 64 usage, 78 bad configuration.\n"
 		   "See sundial-collect(8) and sundial.conf(5).\n");
@@ -97,23 +104,136 @@ static struct collect_config *reread(void *arg)
 	return cfg;
 }
 
-static int drop_to(const char *user, const char *datadir)
+static int drop_to(const char *user, const char *datadir, char *err, size_t errlen)
 {
 	struct passwd *pw = getpwnam(user);
 	if (!pw) {
-		log_error("user %s: no such user", user);
+		snprintf(err, errlen, "user %s: no such user", user);
 		return -ENOENT;
 	}
 	if (chown(datadir, pw->pw_uid, pw->pw_gid) != 0)
 		log_warn("cannot give %s to %s: %s", datadir, user, strerror(errno));
 	if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 ||
 	    setuid(pw->pw_uid) != 0) {
-		log_error("cannot run as %s: %s", user, strerror(errno));
+		snprintf(err, errlen, "cannot run as %s: %s", user, strerror(errno));
 		return -EPERM;
 	}
 	if (setuid(0) == 0) {
-		log_error("privileges could be regained after dropping to %s", user);
+		snprintf(err, errlen, "privileges could be regained after dropping to %s", user);
 		return -EPERM;
+	}
+	return 0;
+}
+
+/* Detaches from the terminal.  Returns in the daemon with *report the
+ * pipe to say how starting went (see report()); the first process does not
+ * return: it exits with what the daemon reports. */
+static int detach(int *report_fd, char *err, size_t errlen)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) != 0) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		return -errno;
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+		close(p[0]);
+		close(p[1]);
+		return -EAGAIN;
+	}
+	if (pid > 0) {
+		close(p[1]);
+		int wst;
+		while (waitpid(pid, &wst, 0) < 0 && errno == EINTR)
+			;
+		char msg[1200];
+		size_t n = 0;
+		for (;;) {
+			ssize_t r = read(p[0], msg + n, sizeof msg - 1 - n);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0 || (n += (size_t)r) == sizeof msg - 1)
+				break;
+		}
+		msg[n] = '\0';
+		if (strncmp(msg, "running ", 8) == 0)
+			_exit(EXIT_OK);
+		if (n == 0)
+			fprintf(stderr, "sundial collect: the daemon ended while starting; run it "
+					"with -f to see why\n");
+		else
+			fprintf(stderr, "sundial collect: %s\n", msg);
+		_exit(EXIT_FAIL);
+	}
+	close(p[0]);
+	if (setsid() < 0)
+		_exit(EXIT_FAIL);
+	pid = fork();
+	if (pid != 0) /* the middle process; the first one reaps it */
+		_exit(pid < 0 ? EXIT_FAIL : EXIT_OK);
+	if (chdir("/") != 0)
+		_exit(EXIT_FAIL);
+	*report_fd = p[1];
+	return 0;
+}
+
+/* Tells the waiting first process how starting went ("running ..." or the
+ * error) and lets go of the terminal: stdio to /dev/null. */
+static void report(int *fd, const char *msg)
+{
+	if (*fd < 0)
+		return;
+	size_t len = strlen(msg), off = 0;
+	while (off < len) {
+		ssize_t w = write(*fd, msg + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		off += (size_t)w;
+	}
+	close(*fd);
+	*fd = -1;
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null >= 0) {
+		dup2(null, STDIN_FILENO);
+		dup2(null, STDOUT_FILENO);
+		dup2(null, STDERR_FILENO);
+		if (null > STDERR_FILENO)
+			close(null);
+	}
+}
+
+/* The pidfile: refused if it names a process that still runs. */
+static int write_pidfile(const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	if (f) {
+		long old = 0;
+		bool live = fscanf(f, "%ld", &old) == 1 && old > 0 && old != (long)getpid() &&
+			    (kill((pid_t)old, 0) == 0 || errno == EPERM);
+		fclose(f);
+		if (live) {
+			snprintf(err, errlen, "%s: sundial collect already runs as process %ld "
+					      "(stop it, or remove the file if that is not it)",
+				 path, old);
+			return -EEXIST;
+		}
+	}
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: cannot write the pidfile: %s", path, strerror(errno));
+		return -errno;
+	}
+	char buf[32];
+	int n = snprintf(buf, sizeof buf, "%ld\n", (long)getpid());
+	bool ok = write(fd, buf, (size_t)n) == n;
+	close(fd);
+	if (!ok) {
+		snprintf(err, errlen, "%s: cannot write the pidfile", path);
+		unlink(path);
+		return -EIO;
 	}
 	return 0;
 }
@@ -126,14 +246,14 @@ int cmd_collect(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *file = NULL;
-	bool check = false;
+	bool check = false, foreground = false;
 	int verbose = 0, ch;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "c:fvh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': file = optarg; break;
 		case 'C': check = true; break;
-		case 'f': break;
+		case 'f': foreground = true; break;
 		case 'v': verbose++; break;
 		case 'h': help(stdout); return EXIT_OK;
 		default: return cmd_usage_error("collect", "unknown option");
@@ -163,24 +283,44 @@ int cmd_collect(int argc, char **argv)
 		collect_config_free(&cfg);
 		return EXIT_OK;
 	}
-	if (cfg.syslog)
+	int rep = -1;
+	if (!foreground) {
+		if (detach(&rep, err, sizeof err) != 0) {
+			fprintf(stderr, "sundial collect: %s\n", err);
+			collect_config_free(&cfg);
+			return EXIT_FAIL;
+		}
 		log_to_syslog();
-	collector *c = collector_new(&cfg, err, sizeof err);
-	if (!c) {
-		fprintf(stderr, "sundial collect: %s\n", err);
-		collect_config_free(&cfg);
-		return EXIT_FAIL;
+	} else if (cfg.syslog) {
+		log_to_syslog();
 	}
-	if (cfg.user && geteuid() == 0 && drop_to(cfg.user, cfg.datadir) != 0) {
+	collector *c = collector_new(&cfg, err, sizeof err);
+	bool pid_written = false;
+	if (c && cfg.pidfile)
+		pid_written = write_pidfile(cfg.pidfile, err, sizeof err) == 0;
+	if (!c || (cfg.pidfile && !pid_written) ||
+	    (cfg.user && geteuid() == 0 && drop_to(cfg.user, cfg.datadir, err, sizeof err) != 0)) {
+		if (rep >= 0)
+			report(&rep, err);
+		else
+			fprintf(stderr, "sundial collect: %s\n", err);
+		log_error("%s", err);
+		if (pid_written)
+			unlink(cfg.pidfile);
 		collector_free(c);
 		collect_config_free(&cfg);
 		return EXIT_FAIL;
 	}
 	log_info("collecting %zu sources into %s%s%s", cfg.n_src, cfg.datadir,
 		 cfg.listen ? ", HTTP on " : "", cfg.listen ? cfg.listen : "");
+	char started[64];
+	snprintf(started, sizeof started, "running as process %ld", (long)getpid());
+	report(&rep, started);
 	const char *path = file ? file : access(DEFAULT_CONF, F_OK) == 0 ? DEFAULT_CONF : NULL;
 	rc = collector_run(c, reread, (void *)(uintptr_t)path);
 	collector_free(c);
+	if (pid_written && unlink(cfg.pidfile) != 0 && errno != ENOENT)
+		log_warn("%s: cannot remove the pidfile: %s", cfg.pidfile, strerror(errno));
 	collect_config_free(&cfg);
 	return rc == 0 ? EXIT_OK : EXIT_FAIL;
 }

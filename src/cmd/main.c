@@ -18,7 +18,8 @@ static const struct {
 	{ "status", cmd_status, "a time daemon's own view, from ntpd or chronyd" },
 	{ "traffic", cmd_traffic,
 	  "a time server's clients, rates and response times, from packets" },
-	{ "collect", cmd_collect, "the daemon: history in RRD files, /metrics (in progress)" },
+	{ "collect", cmd_collect, "the daemon: history in RRD files, /metrics, dashboard" },
+	{ "graph", cmd_graph, "draw stored history as SVG or PNG files, without the daemon" },
 };
 
 static void usage(FILE *f)

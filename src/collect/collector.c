@@ -22,6 +22,7 @@
 
 #include "auth/keys.h"
 #include "collect/sched.h"
+#include "collect/series.h"
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/mem.h"
@@ -77,7 +78,7 @@ struct src {
 	struct event *cap_ev;
 	int64_t cap_last_ns, cap_next_expire;
 	uint64_t cap_packets;
-	bool bad_lines_logged;
+	bool bad_lines_logged, naming_logged;
 	char last_err[300]; /* logged once until it changes */
 	/* The last finished sample as the loop saw it (the thread's own fields
 	 * may be changing while the API reads these). */
@@ -116,28 +117,25 @@ struct collector {
 static void put(struct collector *c, struct src *s, const char *name, const char *help,
 		enum metric_type type, const char *const *extra, double t, double v)
 {
-	const char *ln[METRICS_MAX_LABELS + 1] = { "source", "target" };
-	const char *lv[METRICS_MAX_LABELS + 1] = { collect_kind_name(s->cfg->kind),
-						   s->cfg->target };
-	size_t n = 2;
-	char suffix[256] = "";
-	for (size_t i = 0; extra && extra[i] && n + 1 < METRICS_MAX_LABELS; i += 2, n++) {
-		ln[n] = extra[i];
-		lv[n] = extra[i + 1];
-		size_t used = strlen(suffix);
-		snprintf(suffix + used, sizeof suffix - used, "@%s", extra[i + 1]);
+	struct collect_series sn;
+	int rc = collect_series_name(s->cfg->kind, s->cfg->target, name, extra, &sn);
+	if (rc != 0) {
+		if (!s->naming_logged)
+			log_warn("%s %s: metric %s: cannot name the series: %s (said once)",
+				 collect_kind_name(s->cfg->kind), s->cfg->target, name,
+				 strerror(-rc));
+		s->naming_logged = true;
+		return;
 	}
-	ln[n] = lv[n] = NULL;
 	char err[256];
-	metric_family *f = metrics_family(c->m, name, help, type, ln, err, sizeof err);
+	metric_family *f = metrics_family(c->m, name, help, type, sn.label_names, err, sizeof err);
 	if (!f) {
 		log_warn("metric %s: %s", name, err);
 		return;
 	}
-	metric_series *ms = metrics_series(f, lv);
+	metric_series *ms = metrics_series(f, sn.label_values);
 	metrics_set(ms, t, v);
-	char metric[512];
-	snprintf(metric, sizeof metric, "%s%s", name, suffix);
+	const char *metric = sn.rrd_metric;
 	bool known = false;
 	for (size_t i = 0; i < s->n_series && !known; i++)
 		known = s->series[i] == ms;
@@ -157,6 +155,64 @@ static void put(struct collector *c, struct src *s, const char *name, const char
 				    type == METRIC_COUNTER, (unsigned)s->cfg->interval };
 	if (rrd_store_update(c->rrd, &d, t, v, err, sizeof err) != 0)
 		log_warn("%s %s: %s", collect_kind_name(s->cfg->kind), s->cfg->target, err);
+}
+
+/* The daemons' own packet counters, exported as counters (rates in the RRD
+ * files): a name of ntpd's sysstats/iostats or chronyd's serverstats, and
+ * the family it feeds. */
+static const struct {
+	const char *counter, *family, *help;
+} daemon_counters[] = {
+	{ "io_received", "sundial_daemon_packets_received_total",
+	  "Packets received (ntpd: io_received, every packet; chronyd: NTP requests)." },
+	{ "ntp_hits", "sundial_daemon_packets_received_total",
+	  "Packets received (ntpd: io_received, every packet; chronyd: NTP requests)." },
+	{ "io_sent", "sundial_daemon_packets_sent_total", "Packets sent (ntpd)." },
+	{ "ntp_drops", "sundial_daemon_packets_dropped_total",
+	  "Requests not answered (chronyd: rate limiting; ntpd: rate-limited requests)." },
+	{ "ss_limited", "sundial_daemon_packets_dropped_total",
+	  "Requests not answered (chronyd: rate limiting; ntpd: rate-limited requests)." },
+	{ "ss_kodsent", "sundial_daemon_kod_sent_total", "Kiss-o'-death packets sent (ntpd)." },
+	{ "ss_badformat", "sundial_daemon_packets_bad_format_total",
+	  "Packets of bad length or format (ntpd)." },
+	{ "ss_badauth", "sundial_daemon_packets_bad_auth_total",
+	  "Packets that failed authentication (ntpd)." },
+	{ "ntp_auth_hits", "sundial_daemon_packets_authenticated_total",
+	  "Authenticated NTP requests (chronyd)." },
+	{ "nke_hits", "sundial_daemon_nts_ke_requests_total", "NTS-KE requests (chronyd)." },
+	{ "cmd_hits", "sundial_daemon_command_requests_total",
+	  "Monitoring and control requests (chronyd: command port; ntpd: mode 6)." },
+	{ "ss_numctlreq", "sundial_daemon_command_requests_total",
+	  "Monitoring and control requests (chronyd: command port; ntpd: mode 6)." },
+};
+
+/* Packet counters, and each ntpd refclock's status and error counters. */
+static void put_daemon_counters(struct collector *c, struct src *s)
+{
+	const dmn_status *st = s->st;
+	double t = s->t_real;
+	for (size_t i = 0; i < sizeof daemon_counters / sizeof daemon_counters[0]; i++) {
+		double v = dmn_counter(st, daemon_counters[i].counter);
+		if (!isnan(v))
+			put(c, s, daemon_counters[i].family, daemon_counters[i].help,
+			    METRIC_COUNTER, NULL, t, v);
+	}
+	for (size_t i = 0; i < st->n_refclocks; i++) {
+		const struct dmn_refclock *r = &st->refclocks[i];
+		const char *ex[] = { "refclock", r->name[0] ? r->name : r->refid, NULL };
+		if (r->status >= 0)
+			put(c, s, "sundial_daemon_refclock_status",
+			    "Refclock status: 0 nominal, 1 no reply, 2 bad format, 3 hardware "
+			    "fault, 4 propagation, 5 bad date, 6 bad time.",
+			    METRIC_GAUGE, ex, t, r->status);
+		put(c, s, "sundial_daemon_refclock_noreply_total", "Polls the refclock did not answer.",
+		    METRIC_COUNTER, ex, t, (double)r->noreply);
+		put(c, s, "sundial_daemon_refclock_badformat_total",
+		    "Refclock messages of bad format.", METRIC_COUNTER, ex, t,
+		    (double)r->badformat);
+		put(c, s, "sundial_daemon_refclock_baddata_total", "Refclock messages of bad data.",
+		    METRIC_COUNTER, ex, t, (double)r->baddata);
+	}
 }
 
 static void put_daemon(struct collector *c, struct src *s)
@@ -196,6 +252,7 @@ static void put_daemon(struct collector *c, struct src *s)
 			    "Share of the last 8 polls answered.", METRIC_GAUGE, ex, t,
 			    dmn_reach_pct(u->reach) / 100.0);
 	}
+	put_daemon_counters(c, s);
 }
 
 static void put_server(struct collector *c, struct src *s)

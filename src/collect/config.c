@@ -32,6 +32,7 @@ void collect_config_free(struct collect_config *c)
 	free(c->listen);
 	free(c->user);
 	free(c->rrdcached);
+	free(c->pidfile);
 	for (size_t i = 0; i < c->n_src; i++) {
 		struct collect_source *s = &c->src[i];
 		free(s->target);
@@ -105,7 +106,7 @@ struct ctx {
 	const struct conf_line *seen[8]; /* where each setting was given */
 };
 
-enum { SET_DATADIR, SET_LISTEN, SET_INTERVAL, SET_USER, SET_RRDCACHED, SET_LOG };
+enum { SET_DATADIR, SET_LISTEN, SET_INTERVAL, SET_USER, SET_RRDCACHED, SET_PIDFILE, SET_LOG };
 
 static bool once(struct ctx *x, int which, const struct conf_line *l)
 {
@@ -193,6 +194,17 @@ static int setting(struct ctx *x, const struct conf_line *l)
 			return -1;
 		}
 		c->rrdcached = mem_strdup(a);
+		return 1;
+	}
+	if (strcmp(d, "pidfile") == 0) {
+		if (!once(x, SET_PIDFILE, l) || !one_arg(x, l, "an absolute path"))
+			return -1;
+		if (l->argv[1][0] != '/') {
+			conf_error(l, x->err, x->errlen,
+				   "pidfile must be an absolute path, not '%s'", l->argv[1]);
+			return -1;
+		}
+		c->pidfile = mem_strdup(l->argv[1]);
 		return 1;
 	}
 	if (strcmp(d, "log") == 0) {
@@ -406,7 +418,7 @@ int collect_config_from(const conf *cf, struct collect_config *out, char *err, s
 			else
 				conf_error(l, err, errlen,
 					   "unknown directive '%s' (see sundial.conf(5): datadir, "
-					   "listen, interval, user, rrdcached, log, server, ntpd, "
+					   "listen, interval, user, rrdcached, pidfile, log, server, ntpd, "
 					   "chronyd, gpsd, capture, hwmon, exec)",
 					   d);
 			r = -1;

@@ -8,7 +8,8 @@
  *   interval DUR            default sampling interval (1 s .. 1 d; 60 s)
  *   user NAME               run as NAME after opening captures and sockets
  *   rrdcached ADDR          write through rrdcached (unix:/path, host:port)
- *   log stderr | syslog
+ *   pidfile PATH            write the daemon's process ID there (absolute)
+ *   log stderr | syslog     (without -f the daemon always uses syslog)
  *
  *   server HOST[:PORT] [key ID keyfile FILE] [interval DUR]
  *   ntpd HOST[:PORT] [key ID keyfile FILE] [interval DUR]
@@ -61,6 +62,7 @@ struct collect_config {
 	double interval;
 	char *user;	 /* NULL: stay as started */
 	char *rrdcached; /* NULL: write the files directly */
+	char *pidfile;	 /* NULL: none */
 	bool syslog;
 	struct collect_source *src;
 	size_t n_src;

@@ -55,6 +55,11 @@ struct rrd_series_def {
  * fit or a part is empty or NULL. */
 bool rrd_store_path(const rrd_store *st, const struct rrd_series_def *d, char *buf, size_t len);
 
+/* One part of a path (a source, instance or metric name) made safe for a
+ * file name as above, into buf: for finding the files without a store
+ * (store/graph.c).  false if part is empty or NULL or it does not fit. */
+bool rrd_store_escape(const char *part, char *buf, size_t len);
+
 /* Writes one sample v (NaN: unknown) at time t, seconds since the epoch,
  * taken in whole seconds (t rounded down: the last update librrd and
  * rrdcached report is whole seconds).  librrd needs it later than the
@@ -85,5 +90,32 @@ void rrd_points_free(struct rrd_points *p); /* the values; accepts zeroed */
 
 /* Samples skipped because their time was not after the file's last one. */
 uint64_t rrd_store_skipped(const rrd_store *st);
+
+/* A graph drawn by librrd into memory (no store needed: works on any
+ * files, for `sundial graph` without the daemon).  Each line's file is
+ * drawn as its AVERAGE, with the band from MIN to MAX around it in a
+ * lighter shade of the same colour where they differ (a counter: the
+ * per-second rates); scale multiplies every value; the legend has each
+ * line's label with its last, average, minimum and maximum over the span,
+ * then the legend sentence as a comment.  Times in seconds since the epoch.
+ * With daemon (an rrdcached address, or NULL) the files are flushed first.
+ * 0 and *img (malloc'd, *len bytes: an SVG document or a PNG), or
+ * -EINVAL (no lines, bad span or size), -ENOENT (a file is missing), -EIO
+ * with librrd's text in err. */
+struct rrd_graph_line {
+	const char *path, *label;
+};
+struct rrd_graph_req {
+	const char *title, *unit, *legend;
+	const struct rrd_graph_line *lines;
+	size_t n_lines;
+	double scale;
+	double start, end;
+	unsigned width, height; /* of the plot area, pixels: 100..4000, 50..2000 */
+	bool png;		/* else SVG */
+	const char *daemon;
+};
+int rrd_store_graph(const struct rrd_graph_req *g, unsigned char **img, size_t *len, char *err,
+		    size_t errlen) __attribute__((warn_unused_result));
 
 #endif

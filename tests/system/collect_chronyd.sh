@@ -116,7 +116,7 @@ is "$RC" 78 "--check: exit 78 on a broken file"
 like "$ERR" "broken\.conf:2: server: expected HOST" "--check: the message names file and line"
 
 start_collect() {
-	"$SUNDIAL" collect -c "$CONF" -v >>"$T/collect.log" 2>&1 &
+	"$SUNDIAL" collect -f -c "$CONF" -v >>"$T/collect.log" 2>&1 &
 	CPID=$!
 	DAEMONS="$DAEMONS collect:$CPID"
 	for _ in $(seq 1 50); do
@@ -173,6 +173,29 @@ for _ in $(seq 1 10); do
 done
 num_is "$P50" '>' 0 "/metrics: chronyd's response time from the capture ($P50 s) is above 0"
 num_is "$P50" '<' 0.1 "... and below 100 ms on loopback"
+
+# The daemons' packet counters are counters: each between the daemon's own
+# figure 1.5 s before the fetch (the sample is at most 1 s old) and after.
+oracle_to "$T/sv-a.json" chronyc "$SOCK" serverstats
+timeout 20 "$NTPQ" -n -c iostats 127.0.0.1 >"$T/io-a.txt" 2>&1
+sleep 1.5
+curl -sf "http://127.0.0.1:$HP/metrics" >"$T/metrics-c.txt"
+oracle_to "$T/sv-b.json" chronyc "$SOCK" serverstats
+timeout 20 "$NTPQ" -n -c iostats 127.0.0.1 >"$T/io-b.txt" 2>&1
+grep -q '^# TYPE sundial_daemon_packets_received_total counter' "$T/metrics-c.txt"
+is "$?" 0 "/metrics: sundial_daemon_packets_received_total is a counter"
+num_between "$(jf rows.0.ntp_hits "$T/sv-a.json")" \
+	"$(prom_value "$T/metrics-c.txt" sundial_daemon_packets_received_total source=chronyd)" \
+	"$(jf rows.0.ntp_hits "$T/sv-b.json")" "/metrics: chronyd's packets received = chronyc serverstats' ntp_hits"
+num_between "$(jf rows.0.cmd_hits "$T/sv-a.json")" \
+	"$(prom_value "$T/metrics-c.txt" sundial_daemon_command_requests_total source=chronyd)" \
+	"$(jf rows.0.cmd_hits "$T/sv-b.json")" "/metrics: chronyd's command requests = chronyc serverstats' cmd_hits"
+ioa=$(sed -n 's/^received packets: *\([0-9]*\).*/\1/p' "$T/io-a.txt")
+iob=$(sed -n 's/^received packets: *\([0-9]*\).*/\1/p' "$T/io-b.txt")
+num_between "${ioa:-x}" "$(prom_value "$T/metrics-c.txt" sundial_daemon_packets_received_total source=ntpd)" \
+	"${iob:-x}" "/metrics: NTPsec's packets received = ntpq iostats' 'received packets'"
+F_RX=$(find "$T/data/chronyd" -name sundial_daemon_packets_received_total.rrd | head -n 1)
+is "$(rrdtool info "$F_RX" 2>/dev/null | sed -n 's/^ds\[value\]\.type = "\(.*\)"/\1/p')" DERIVE "RRD: the packet counter is stored as DERIVE (a rate)"
 
 # gpsd killed and started again: the collector reconnects and goes on.
 kill -TERM -- "-$GPID" 2>/dev/null || kill -TERM "$GPID"
@@ -333,7 +356,7 @@ unshare --mount --propagation private sh -c '
 	mount -t tmpfs none /dev && mknod -m 666 /dev/null c 1 3 || exit 1
 	"$1" "$2" "$3" 4 &
 	sleep 0.5
-	timeout -s TERM 2 "$4" collect -c "$5" -v >"$6" 2>&1
+	timeout -s TERM 2 "$4" collect -f -c "$5" -v >"$6" 2>&1
 	wait
 ' x "$PYTHON" "$T/syslog-listen.py" "$T/syslog.txt" "$SUNDIAL" "$T/syslog.conf" "$T/syslog-stderr.txt"
 like "$(cat "$T/syslog.txt" 2>/dev/null)" '^<30>.*sundial\[[0-9]+\]: collecting 1 sources' "log syslog: the start is logged to syslog (daemon.info, with the pid)"

@@ -35,6 +35,7 @@ static void full_file(void **st)
 		"user sundial\n"
 		"rrdcached unix:/run/rrdcached.sock\n"
 		"log syslog\n"
+		"pidfile /run/sundial.pid\n"
 		"server time.example.net\n"
 		"server 192.0.2.10:1123 key 5 keyfile /etc/ntpsec/ntp.keys interval 5m\n"
 		"ntpd 127.0.0.1\n"
@@ -52,6 +53,7 @@ static void full_file(void **st)
 	assert_string_equal(c.user, "sundial");
 	assert_string_equal(c.rrdcached, "unix:/run/rrdcached.sock");
 	assert_true(c.syslog);
+	assert_string_equal(c.pidfile, "/run/sundial.pid");
 	assert_int_equal(c.n_src, 8);
 	const struct collect_source *s = c.src;
 	assert_int_equal(s[0].kind, COLLECT_SERVER);
@@ -81,7 +83,7 @@ static void full_file(void **st)
 	assert_null(s[7].args[2]);
 	assert_true(s[7].timeout == 5 && s[7].interval == 300);
 	assert_string_equal(s[7].file, "t.conf");
-	assert_int_equal(s[7].line, 14);
+	assert_int_equal(s[7].line, 15);
 	assert_string_equal(collect_kind_name(s[7].kind), "exec");
 	collect_config_free(&c);
 }
@@ -98,6 +100,7 @@ static void defaults(void **st)
 	assert_null(c.user);
 	assert_null(c.rrdcached);
 	assert_false(c.syslog);
+	assert_null(c.pidfile);
 	assert_true(c.src[0].timeout == 60 && c.src[0].interval == 60);
 	collect_config_free(&c);
 	assert_int_equal(load("", &c, err, sizeof err), 0);
@@ -128,6 +131,9 @@ static void errors(void **st)
 		{ "interval soon\n", "t.conf:1: interval: expected a duration" },
 		{ "rrdcached /tmp/x\n", "t.conf:1: rrdcached: expected unix:/path or host:port" },
 		{ "log journal\n", "t.conf:1: log: expected stderr or syslog" },
+		{ "pidfile run/x.pid\n", "t.conf:1: pidfile must be an absolute path, not 'run/x.pid'" },
+		{ "pidfile\n", "t.conf:1: pidfile takes one argument: an absolute path" },
+		{ "pidfile /a\npidfile /b\n", "t.conf:2: pidfile given again (first at t.conf:1)" },
 		{ "server\n", "t.conf:1: server: expected HOST[:PORT]" },
 		{ "server a b\n", "t.conf:1: server: expected HOST[:PORT]" },
 		{ "server a:0\n", "t.conf:1: server: expected HOST[:PORT]" },

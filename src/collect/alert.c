@@ -1,0 +1,2 @@
+/* alert.c - see alert.h (being written). */
+#include "collect/alert.h"

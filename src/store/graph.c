@@ -1,0 +1,2 @@
+/* graph.c - see graph.h (being written). */
+#include "store/graph.h"
