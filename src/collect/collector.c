@@ -20,34 +20,25 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "auth/keys.h"
 #include "collect/sched.h"
 #include "collect/series.h"
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/mem.h"
-#include "net/addr.h"
-#include "net/ntp_client.h"
-#include "sources/chronyd.h"
-#include "analysis/clients.h"
-#include "analysis/delta.h"
-#include "analysis/tpkt.h"
-#include "capture/capture.h"
-#include "sources/daemon.h"
-#include "sources/exec.h"
-#include "sources/gpsd.h"
-#include "sources/hwmon.h"
-#include "sources/ntpd.h"
+#include "sources/source.h"
 #include "store/metrics.h"
 #include "store/rrd.h"
 #include "web/http.h"
 
 #define SAMPLE_TIMEOUT_MAX 10.0 /* seconds, and at most 80 % of the interval */
-#define HWMON_MAX 64
 
 struct src {
 	struct collector *c;
 	const struct collect_source *cfg;
+	const struct source_ops *ops;
+	struct source_params params;
+	void *st; /* the source's own state */
+	struct event *fd_ev;
 	size_t idx;
 	uint32_t gen; /* the configuration generation it belongs to */
 	int job;
@@ -62,23 +53,7 @@ struct src {
 	int rc;
 	char err[300];
 	double t_real, took;
-	dmn_status *st;
-	struct ntpc_summary sum;
-	struct ntpc_target tgt;
-	bool have_tgt;
-	keyring *kr;
-	const struct key *key;
-	struct exec_result *ex; /* exec */
-	gpsd_conn *gps;		/* gpsd: kept between samples */
-	struct gpsd_reading gr;
-	/* capture: the live analysis of `sundial traffic`, fed on the loop */
-	capture *cap;
-	clients *cl;
-	delta *dl;
-	struct event *cap_ev;
-	int64_t cap_last_ns, cap_next_expire;
-	uint64_t cap_packets;
-	bool bad_lines_logged, naming_logged;
+	bool naming_logged;
 	char last_err[300]; /* logged once until it changes */
 	/* The last finished sample as the loop saw it (the thread's own fields
 	 * may be changing while the API reads these). */
@@ -157,260 +132,17 @@ static void put(struct collector *c, struct src *s, const char *name, const char
 		log_warn("%s %s: %s", collect_kind_name(s->cfg->kind), s->cfg->target, err);
 }
 
-/* The daemons' own packet counters, exported as counters (rates in the RRD
- * files): a name of ntpd's sysstats/iostats or chronyd's serverstats, and
- * the family it feeds. */
-static const struct {
-	const char *counter, *family, *help;
-} daemon_counters[] = {
-	{ "io_received", "sundial_daemon_packets_received_total",
-	  "Packets received (ntpd: io_received, every packet; chronyd: NTP requests)." },
-	{ "ntp_hits", "sundial_daemon_packets_received_total",
-	  "Packets received (ntpd: io_received, every packet; chronyd: NTP requests)." },
-	{ "io_sent", "sundial_daemon_packets_sent_total", "Packets sent (ntpd)." },
-	{ "ntp_drops", "sundial_daemon_packets_dropped_total",
-	  "Requests not answered (chronyd: rate limiting; ntpd: rate-limited requests)." },
-	{ "ss_limited", "sundial_daemon_packets_dropped_total",
-	  "Requests not answered (chronyd: rate limiting; ntpd: rate-limited requests)." },
-	{ "ss_kodsent", "sundial_daemon_kod_sent_total", "Kiss-o'-death packets sent (ntpd)." },
-	{ "ss_badformat", "sundial_daemon_packets_bad_format_total",
-	  "Packets of bad length or format (ntpd)." },
-	{ "ss_badauth", "sundial_daemon_packets_bad_auth_total",
-	  "Packets that failed authentication (ntpd)." },
-	{ "ntp_auth_hits", "sundial_daemon_packets_authenticated_total",
-	  "Authenticated NTP requests (chronyd)." },
-	{ "nke_hits", "sundial_daemon_nts_ke_requests_total", "NTS-KE requests (chronyd)." },
-	{ "cmd_hits", "sundial_daemon_command_requests_total",
-	  "Monitoring and control requests (chronyd: command port; ntpd: mode 6)." },
-	{ "ss_numctlreq", "sundial_daemon_command_requests_total",
-	  "Monitoring and control requests (chronyd: command port; ntpd: mode 6)." },
+struct put_ctx {
+	struct collector *c;
+	struct src *s;
 };
 
-/* Packet counters, and each ntpd refclock's status and error counters. */
-static void put_daemon_counters(struct collector *c, struct src *s)
+/* The sources' put: each value at the sample's time. */
+static void put_cb(void *ctx, const char *family, const char *help, enum metric_type type,
+		   const char *const *extra, double v)
 {
-	const dmn_status *st = s->st;
-	double t = s->t_real;
-	for (size_t i = 0; i < sizeof daemon_counters / sizeof daemon_counters[0]; i++) {
-		double v = dmn_counter(st, daemon_counters[i].counter);
-		if (!isnan(v))
-			put(c, s, daemon_counters[i].family, daemon_counters[i].help,
-			    METRIC_COUNTER, NULL, t, v);
-	}
-	for (size_t i = 0; i < st->n_refclocks; i++) {
-		const struct dmn_refclock *r = &st->refclocks[i];
-		const char *ex[] = { "refclock", r->name[0] ? r->name : r->refid, NULL };
-		if (r->status >= 0)
-			put(c, s, "sundial_daemon_refclock_status",
-			    "Refclock status: 0 nominal, 1 no reply, 2 bad format, 3 hardware "
-			    "fault, 4 propagation, 5 bad date, 6 bad time.",
-			    METRIC_GAUGE, ex, t, r->status);
-		put(c, s, "sundial_daemon_refclock_noreply_total", "Polls the refclock did not answer.",
-		    METRIC_COUNTER, ex, t, (double)r->noreply);
-		put(c, s, "sundial_daemon_refclock_badformat_total",
-		    "Refclock messages of bad format.", METRIC_COUNTER, ex, t,
-		    (double)r->badformat);
-		put(c, s, "sundial_daemon_refclock_baddata_total", "Refclock messages of bad data.",
-		    METRIC_COUNTER, ex, t, (double)r->baddata);
-	}
-}
-
-static void put_daemon(struct collector *c, struct src *s)
-{
-	const dmn_status *st = s->st;
-	const struct dmn_system *y = &st->sys;
-	double t = s->t_real;
-	put(c, s, "sundial_daemon_synchronised", "1 if the daemon is synchronised.", METRIC_GAUGE,
-	    NULL, t, y->synchronised);
-	if (y->stratum >= 0)
-		put(c, s, "sundial_daemon_stratum", "The daemon's stratum.", METRIC_GAUGE, NULL, t,
-		    y->stratum);
-	if (y->leap >= 0)
-		put(c, s, "sundial_daemon_leap", "Leap indicator (3: unsynchronised).",
-		    METRIC_GAUGE, NULL, t, y->leap);
-	put(c, s, "sundial_daemon_offset_seconds", "Last offset of the local clock.", METRIC_GAUGE,
-	    NULL, t, y->offset);
-	put(c, s, "sundial_daemon_root_delay_seconds", "Root delay.", METRIC_GAUGE, NULL, t,
-	    y->root_delay);
-	put(c, s, "sundial_daemon_root_dispersion_seconds", "Root dispersion.", METRIC_GAUGE, NULL,
-	    t, y->root_disp);
-	put(c, s, "sundial_daemon_frequency_ppm", "Frequency correction of the local clock.",
-	    METRIC_GAUGE, NULL, t, y->frequency);
-	put(c, s, "sundial_daemon_good_sources", "Sources the daemon would use.", METRIC_GAUGE,
-	    NULL, t, (double)dmn_good_sources(st));
-	for (size_t i = 0; i < st->n_sources; i++) {
-		const struct dmn_source *u = &st->sources[i];
-		const char *ex[] = { "upstream", u->address[0] ? u->address : u->name, NULL };
-		put(c, s, "sundial_daemon_source_offset_seconds", "Offset of an upstream source.",
-		    METRIC_GAUGE, ex, t, u->offset);
-		put(c, s, "sundial_daemon_source_delay_seconds", "Delay to an upstream source.",
-		    METRIC_GAUGE, ex, t, u->delay);
-		put(c, s, "sundial_daemon_source_jitter_seconds", "Jitter of an upstream source.",
-		    METRIC_GAUGE, ex, t, u->jitter);
-		if (u->reach >= 0)
-			put(c, s, "sundial_daemon_source_reach_ratio",
-			    "Share of the last 8 polls answered.", METRIC_GAUGE, ex, t,
-			    dmn_reach_pct(u->reach) / 100.0);
-	}
-	put_daemon_counters(c, s);
-}
-
-static void put_server(struct collector *c, struct src *s)
-{
-	const struct ntpc_summary *m = &s->sum;
-	double t = s->t_real;
-	put(c, s, "sundial_query_up", "1 if the server gave a usable time.", METRIC_GAUGE, NULL, t,
-	    m->status == NTPC_OK);
-	if (m->best) {
-		put(c, s, "sundial_query_offset_seconds", "Offset of the server's clock.",
-		    METRIC_GAUGE, NULL, t, m->offset_median);
-		put(c, s, "sundial_query_delay_seconds", "Round-trip delay.", METRIC_GAUGE, NULL, t,
-		    m->delay_min);
-		put(c, s, "sundial_query_stratum", "The server's stratum.", METRIC_GAUGE, NULL, t,
-		    m->best->reply.stratum);
-		put(c, s, "sundial_query_leap", "Leap indicator.", METRIC_GAUGE, NULL, t,
-		    m->best->reply.leap);
-		put(c, s, "sundial_query_root_distance_seconds", "Root distance.", METRIC_GAUGE,
-		    NULL, t, m->root_distance);
-	}
-	put(c, s, "sundial_query_kod", "1 if the server sent a kiss-o'-death.", METRIC_GAUGE, NULL,
-	    t, m->status == NTPC_KOD);
-}
-
-/* An exec program's values as sundial_exec_<name>; its bad lines are
- * logged once, not every interval. */
-static void put_exec(struct collector *c, struct src *s)
-{
-	const struct exec_result *r = s->ex;
-	for (size_t i = 0; i < r->n; i++) {
-		char name[EXEC_NAME_MAX + 16];
-		snprintf(name, sizeof name, "sundial_exec_%s", r->v[i].name);
-		put(c, s, name, "A value an exec source printed.", METRIC_GAUGE, NULL, s->t_real,
-		    r->v[i].value);
-	}
-	if (r->bad_lines && !s->bad_lines_logged) {
-		log_warn("exec %s: %zu lines are not 'name value', the first: '%s' (said once)",
-			 s->cfg->target, r->bad_lines, r->first_bad);
-		s->bad_lines_logged = true;
-	}
-}
-
-static void put_gpsd(struct collector *c, struct src *s)
-{
-	const struct gpsd_reading *g = &s->gr;
-	double t = s->t_real;
-	const char *dev[] = { "device", g->device, NULL };
-	put(c, s, "sundial_gps_fix_mode", "Fix: 0 unknown, 1 none, 2 2D, 3 3D.", METRIC_GAUGE, dev,
-	    t, g->mode);
-	if (g->sats_seen >= 0)
-		put(c, s, "sundial_gps_satellites_seen", "Satellites in view.", METRIC_GAUGE, dev,
-		    t, g->sats_seen);
-	if (g->sats_used >= 0)
-		put(c, s, "sundial_gps_satellites_used", "Satellites used in the fix.",
-		    METRIC_GAUGE, dev, t, g->sats_used);
-	put(c, s, "sundial_gps_used_snr_mean_dbhz", "Mean signal of the satellites used.",
-	    METRIC_GAUGE, dev, t, g->snr_mean_used);
-	put(c, s, "sundial_gps_used_snr_min_dbhz", "Weakest signal among the satellites used.",
-	    METRIC_GAUGE, dev, t, g->snr_min_used);
-	static const char *const dop_name[] = { "sundial_gps_hdop", "sundial_gps_vdop",
-						"sundial_gps_pdop", "sundial_gps_tdop",
-						"sundial_gps_gdop" };
-	const double dop[] = { g->hdop, g->vdop, g->pdop, g->tdop, g->gdop };
-	for (size_t i = 0; i < 5; i++)
-		put(c, s, dop_name[i], "Dilution of precision.", METRIC_GAUGE, dev, t, dop[i]);
-	put(c, s, "sundial_gps_pps_offset_seconds", "PPS offset as gpsd reports it.", METRIC_GAUGE,
-	    dev, t, g->pps_offset);
-}
-
-/* A capture source's figures over the interval since its last sample:
- * distinct clients in the windows, request and response rates, response
- * times of the pairs made, unanswered requests, kernel drops. */
-static void put_capture(struct collector *c, struct src *s, double t)
-{
-	struct clients_window w[CLIENTS_MAX_WINDOWS];
-	clients_windows(s->cl, s->cap_last_ns ? (double)s->cap_last_ns / 1e9 : t, w);
-	static const char *const wname[] = { "5m", "20m", "1h", "24h" };
-	for (size_t i = 0; i < 4; i++) {
-		const char *ex[] = { "window", wname[i], NULL };
-		put(c, s, "sundial_traffic_clients", "Distinct client addresses in the window.",
-		    METRIC_GAUGE, ex, t, (double)(w[i].v4 + w[i].v6));
-	}
-	put(c, s, "sundial_traffic_requests_per_second", "Mean request rate over 5 minutes.",
-	    METRIC_GAUGE, NULL, t, w[0].req_rate_mean);
-	put(c, s, "sundial_traffic_responses_per_second", "Mean response rate over 5 minutes.",
-	    METRIC_GAUGE, NULL, t, w[0].resp_rate_mean);
-	struct delta_stats d;
-	delta_interval_take(s->dl, &d);
-	put(c, s, "sundial_traffic_response_p50_seconds",
-	    "Median response time (capture to capture) of the interval's pairs.", METRIC_GAUGE,
-	    NULL, t, d.p50);
-	put(c, s, "sundial_traffic_response_p99_seconds",
-	    "99th percentile response time of the interval's pairs.", METRIC_GAUGE, NULL, t, d.p99);
-	put(c, s, "sundial_traffic_pairs", "Requests answered in the interval.", METRIC_GAUGE, NULL,
-	    t, (double)d.pairs);
-	put(c, s, "sundial_traffic_unanswered", "Requests left unanswered in the interval.",
-	    METRIC_GAUGE, NULL, t, (double)d.unanswered);
-	uint64_t rx, drop, ifdrop;
-	if (capture_stats(s->cap, &rx, &drop, &ifdrop) == 0)
-		put(c, s, "sundial_traffic_kernel_drops_total",
-		    "Packets the kernel dropped before the capture read them.", METRIC_COUNTER,
-		    NULL, t, (double)drop);
-}
-
-/* Packets waiting on a capture source's descriptor, through the analyses. */
-static void on_capture(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	struct src *s = arg;
-	for (int k = 0; k < 10000; k++) {
-		struct capture_pkt cp;
-		int n = capture_next(s->cap, &cp);
-		if (n <= 0) {
-			if (n < 0)
-				snprintf(s->err, sizeof s->err, "%s", capture_error(s->cap));
-			return;
-		}
-		struct tpkt p;
-		tpkt_decode(cp.linktype, cp.data, cp.caplen, &cp.ts, (uint16_t)s->cfg->port, &p);
-		if (p.t == TPKT_NO_TIME)
-			continue;
-		s->cap_packets++;
-		if (p.t > s->cap_last_ns)
-			s->cap_last_ns = p.t;
-		if (p.t >= s->cap_next_expire) {
-			delta_expire(s->dl, p.t);
-			s->cap_next_expire = p.t + 1000000000;
-		}
-		if (p.kind != TPKT_REQUEST && p.kind != TPKT_RESPONSE)
-			continue;
-		struct tpkt_keys keys;
-		tpkt_keys(s->cl, s->dl, &p, &keys);
-		double sec = (double)p.t / 1e9;
-		if (p.kind == TPKT_REQUEST) {
-			clients_request(s->cl, sec, &keys.ck, p.ntp_version, p.ntp_mode);
-			delta_request(s->dl, p.t, &keys.dk);
-		} else {
-			clients_response(s->cl, sec, p.kod, p.rate);
-			delta_answer(s->dl, p.t, &keys.dk, p.has_server, p.server, p.kod);
-		}
-	}
-}
-
-static void put_hwmon(struct collector *c, struct src *s, double t)
-{
-	struct hwmon_reading r[HWMON_MAX];
-	size_t n = 0, skipped = 0;
-	int rc = hwmon_read(s->cfg->target, r, HWMON_MAX, &n, &skipped);
-	s->rc = rc;
-	if (rc != 0)
-		snprintf(s->err, sizeof s->err, "%s: no class/hwmon or class/thermal",
-			 s->cfg->target);
-	for (size_t i = 0; i < n; i++) {
-		const char *ex[] = { "chip", r[i].chip, "sensor", r[i].sensor, NULL };
-		put(c, s, "sundial_hwmon_temperature_celsius", "A temperature the kernel reports.",
-		    METRIC_GAUGE, ex, t, r[i].celsius);
-	}
+	struct put_ctx *p = ctx;
+	put(p->c, p->s, family, help, type, extra, p->s->t_real, v);
 }
 
 /* After every sample: whether it worked and how long it took; a new error
@@ -433,6 +165,15 @@ static void put_outcome(struct collector *c, struct src *s)
 	}
 }
 
+/* A finished sample: its values, then whether it worked. */
+static void publish(struct collector *c, struct src *s)
+{
+	struct put_ctx pc = { c, s };
+	struct source_out o = { put_cb, &pc };
+	s->ops->publish(s->st, s->rc, &o);
+	put_outcome(c, s);
+}
+
 /* ---- the blocking samples, in the source's thread ---- */
 
 static double sample_timeout(const struct src *s)
@@ -441,85 +182,14 @@ static double sample_timeout(const struct src *s)
 	return t < SAMPLE_TIMEOUT_MAX ? t : SAMPLE_TIMEOUT_MAX;
 }
 
-static int resolve(struct src *s, uint16_t port, struct sockaddr_storage *out)
-{
-	struct addr_spec spec;
-	if (addr_parse_spec(s->cfg->target, port, &spec, s->err, sizeof s->err) != 0)
-		return -EINVAL;
-	int n = addr_resolve(&spec, AF_UNSPEC, false, out, 1, s->err, sizeof s->err);
-	return n > 0 ? 0 : n;
-}
-
-static void sample_blocking(struct src *s)
+/* One sample (in the source's thread, or on the loop for those that do not
+ * wait). */
+static void sample_one(struct src *s)
 {
 	s->err[0] = '\0';
 	double t0 = clock_mono_sec();
 	s->t_real = clock_real_sec();
-	switch (s->cfg->kind) {
-	case COLLECT_CHRONYD: {
-		dmn_free(s->st);
-		s->st = dmn_new(DMN_CHRONYD);
-		struct sockaddr_storage a;
-		bool path = s->cfg->target[0] == '/';
-		s->rc = path ? 0 : resolve(s, 323, &a);
-		if (s->rc == 0) {
-			struct chronyd_opts o = { sample_timeout(s) / 4,
-						  path ? s->cfg->target : NULL, path ? NULL : &a,
-						  false, 0 };
-			s->rc = chronyd_read(&o, s->st, s->err, sizeof s->err);
-		}
-		break;
-	}
-	case COLLECT_NTPD: {
-		dmn_free(s->st);
-		s->st = dmn_new(DMN_NTPD);
-		struct sockaddr_storage a;
-		s->rc = resolve(s, 123, &a);
-		if (s->rc == 0) {
-			struct ntpd_opts o = { sample_timeout(s) / 4, s->key, false, 0 };
-			s->rc = ntpd_read(&a, &o, s->st, s->err, sizeof s->err);
-		}
-		break;
-	}
-	case COLLECT_SERVER: {
-		if (s->have_tgt)
-			ntpc_target_fini(&s->tgt);
-		s->have_tgt = false;
-		memset(&s->tgt, 0, sizeof s->tgt);
-		s->rc = resolve(s, 123, &s->tgt.addr);
-		if (s->rc != 0)
-			break;
-		struct ntpc_opts o = { 1, 0, sample_timeout(s), s->key, NULL, 0 };
-		ntpc_target_init(&s->tgt, &o);
-		s->have_tgt = true;
-		s->rc = ntpc_run(&s->tgt, 1, &o);
-		ntpc_summarize(&s->tgt, s->key != NULL, &s->sum);
-		if (s->rc == 0 && s->sum.status != NTPC_OK && s->sum.status != NTPC_UNSYNC) {
-			s->rc = -EIO;
-			static const char *const why[] = {
-				[NTPC_TIMEOUT] = "no reply",
-				[NTPC_UNREACHABLE] = "unreachable",
-				[NTPC_KOD] = "kiss-o'-death",
-				[NTPC_AUTH_FAILED] = "authentication failed",
-				[NTPC_INVALID] = "invalid replies",
-			};
-			unsigned st = s->sum.status;
-			snprintf(s->err, sizeof s->err, "no usable reply: %s",
-				 st < sizeof why / sizeof why[0] && why[st] ? why[st] : "?");
-		}
-		break;
-	}
-	case COLLECT_GPSD:
-		s->rc = gpsd_sample(s->gps, sample_timeout(s), &s->gr, s->err, sizeof s->err);
-		break;
-	case COLLECT_EXEC:
-		if (!s->ex)
-			s->ex = mem_calloc(1, sizeof *s->ex);
-		s->rc = exec_sample(s->cfg->target, s->cfg->args, s->cfg->timeout, s->ex, s->err,
-				    sizeof s->err);
-		break;
-	default: s->rc = -ENOTSUP; break;
-	}
+	s->rc = s->ops->sample(s->st, sample_timeout(s), s->err, sizeof s->err);
 	s->took = clock_mono_sec() - t0;
 }
 
@@ -534,7 +204,7 @@ static void *src_thread(void *arg)
 			break;
 		s->go = false;
 		pthread_mutex_unlock(&s->mu);
-		sample_blocking(s);
+		sample_one(s);
 		uint64_t msg = (uint64_t)s->gen << 32 | (uint32_t)s->idx;
 		ssize_t w = write(s->c->pipe[1], &msg, sizeof msg);
 		(void)w; /* a full pipe cannot happen: one sample per source at a time */
@@ -573,18 +243,8 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 			pthread_mutex_unlock(&s->mu);
 			continue;
 		}
-		double t0 = clock_mono_sec();
-		s->t_real = clock_real_sec();
-		s->rc = 0;
-		if (s->cfg->kind == COLLECT_CAPTURE) {
-			s->rc = s->err[0] ? -EIO : 0;
-			put_capture(c, s, s->t_real);
-		} else {
-			s->err[0] = '\0';
-			put_hwmon(c, s, s->t_real);
-		}
-		s->took = clock_mono_sec() - t0;
-		put_outcome(c, s);
+		sample_one(s);
+		publish(c, s);
 		sched_done(c->sch, s->job);
 	}
 	arm_tick(c);
@@ -600,17 +260,7 @@ static void on_result(evutil_socket_t fd, short what, void *arg)
 		if ((uint32_t)(msg >> 32) != c->gen || idx >= c->n_src)
 			continue; /* from sources a reload has retired */
 		struct src *s = &c->src[idx];
-		if (s->rc == 0) {
-			if (s->cfg->kind == COLLECT_SERVER)
-				put_server(c, s);
-			else if (s->cfg->kind == COLLECT_EXEC)
-				put_exec(c, s);
-			else if (s->cfg->kind == COLLECT_GPSD)
-				put_gpsd(c, s);
-			else if (s->st)
-				put_daemon(c, s);
-		}
-		put_outcome(c, s);
+		publish(c, s);
 		sched_done(c->sch, s->job);
 	}
 }
@@ -893,6 +543,16 @@ static int api_series(void *arg, const char *path, const char *query, struct htt
 
 /* ---- set-up ---- */
 
+/* A source's descriptor has data (a live capture). */
+static void on_source_fd(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct src *s = arg;
+	char e[300];
+	(void)s->ops->readable(s->st, e, sizeof e); /* the next sample reports it */
+}
+
 static int start_source(struct collector *c, struct src *s, const struct collect_source *cfg,
 			size_t i, uint32_t gen, char *err, size_t errlen)
 {
@@ -901,60 +561,36 @@ static int start_source(struct collector *c, struct src *s, const struct collect
 	s->idx = i;
 	s->gen = gen;
 	s->job = -1;
-	if (cfg->kind == COLLECT_GPSD) {
-		struct addr_spec spec;
-		char e[256];
-		if (addr_parse_spec(cfg->target, 2947, &spec, e, sizeof e) != 0) {
-			snprintf(err, errlen, "%s:%u: %s", cfg->file, cfg->line, e);
-			return -EINVAL;
-		}
-		char port[8];
-		snprintf(port, sizeof port, "%u", (unsigned)spec.port);
-		s->gps = gpsd_new(spec.host, port);
+	const char *kind = collect_kind_name(cfg->kind);
+	s->ops = source_find(kind);
+	if (!s->ops) {
+		snprintf(err, errlen, "%s:%u: %s: no such source", cfg->file, cfg->line, kind);
+		return -EINVAL;
 	}
-	if (cfg->kind == COLLECT_CAPTURE) {
-		char filter[32], e[512];
-		snprintf(filter, sizeof filter, "udp port %u", cfg->port);
-		struct capture_live_opts lo = { cfg->target, filter, 0, 0, true, false };
-		s->cap = capture_open_live(&lo, e, sizeof e);
-		if (!s->cap) {
-			snprintf(err, errlen, "%s:%u: capture %s: %s", cfg->file, cfg->line,
-				 cfg->target, e);
-			return -EIO;
-		}
-		struct clients_opts co = { { 300, 1200, 3600, 86400 }, 4, false, 100, 60 };
-		s->cl = clients_new(&co);
-		s->dl = delta_new(5);
-		s->cap_ev =
-			event_new(c->base, capture_fd(s->cap), EV_READ | EV_PERSIST, on_capture, s);
-		if (!s->cl || !s->dl || !s->cap_ev || event_add(s->cap_ev, NULL) != 0) {
-			snprintf(err, errlen, "%s:%u: capture %s: cannot set it up", cfg->file,
-				 cfg->line, cfg->target);
+	s->params = (struct source_params){ cfg->target,  cfg->port, cfg->key_id,  cfg->keyfile,
+					    cfg->timeout, cfg->args, cfg->interval };
+	char e[512] = "";
+	s->st = s->ops->open(&s->params, e, sizeof e);
+	if (!s->st) {
+		snprintf(err, errlen, "%s:%u: %s %s: %s", cfg->file, cfg->line, kind, cfg->target,
+			 e[0] ? e : "cannot open it");
+		return -EINVAL;
+	}
+	if (s->ops->fd) {
+		s->fd_ev = event_new(c->base, s->ops->fd(s->st), EV_READ | EV_PERSIST, on_source_fd,
+				     s);
+		if (!s->fd_ev || event_add(s->fd_ev, NULL) != 0) {
+			snprintf(err, errlen, "%s:%u: %s %s: cannot watch its descriptor",
+				 cfg->file, cfg->line, kind, cfg->target);
 			return -EIO;
 		}
 	}
-	if (cfg->key_id) {
-		s->kr = keyring_new();
-		bool world = false;
-		char e[300];
-		if (keyring_load(s->kr, cfg->keyfile, KEYFILE_AUTO, &world, e, sizeof e) != 0) {
-			snprintf(err, errlen, "%s:%u: %s", cfg->file, cfg->line, e);
-			return -EINVAL;
-		}
-		s->key = keyring_find(s->kr, (uint32_t)cfg->key_id);
-		if (!s->key) {
-			snprintf(err, errlen, "%s:%u: key %lu is not in %s", cfg->file, cfg->line,
-				 cfg->key_id, cfg->keyfile);
-			return -EINVAL;
-		}
-	}
-	s->threaded = cfg->kind != COLLECT_HWMON && cfg->kind != COLLECT_CAPTURE;
+	s->threaded = s->ops->threaded;
 	if (s->threaded) {
 		pthread_mutex_init(&s->mu, NULL);
 		pthread_cond_init(&s->cv, NULL);
 		if (pthread_create(&s->th, NULL, src_thread, s) != 0) {
-			snprintf(err, errlen, "cannot start a thread for %s %s",
-				 collect_kind_name(cfg->kind), cfg->target);
+			snprintf(err, errlen, "cannot start a thread for %s %s", kind, cfg->target);
 			return -EAGAIN;
 		}
 		s->have_thread = true;
@@ -984,17 +620,10 @@ static void stop_source(struct collector *c, struct src *s)
 	}
 	free(s->series);
 	free(s->rrd_metric);
-	dmn_free(s->st);
-	if (s->have_tgt)
-		ntpc_target_fini(&s->tgt);
-	keyring_free(s->kr);
-	free(s->ex);
-	gpsd_free(s->gps);
-	if (s->cap_ev)
-		event_free(s->cap_ev);
-	capture_close(s->cap);
-	clients_free(s->cl);
-	delta_free(s->dl);
+	if (s->fd_ev)
+		event_free(s->fd_ev);
+	if (s->ops && s->st)
+		s->ops->close(s->st);
 	memset(s, 0, sizeof *s);
 	s->job = -1;
 }

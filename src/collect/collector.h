@@ -2,12 +2,16 @@
  * source on its own schedule, puts each value into the metric registry,
  * writes it to its RRD file and serves /metrics over HTTP.
  *
- * One libevent loop owns the registry, the RRD store and the HTTP server.
- * Sources whose libraries block (the NTP query engine, mode 6, chrony's
- * command protocol) sample in a thread of their own, one per source, with
- * the source's timeout, and hand the result back to the loop through a
- * pipe; fast ones (hwmon) sample on the loop.  So a slow or dead source
- * never delays another, and nothing blocks the loop. */
+ * Every source is a module under src/sources/ behind one interface
+ * (sources/source.h: open, sample, publish, close; a descriptor to watch
+ * for a live capture); the collector names, registers and stores what they
+ * publish (collect/series.h).  One libevent loop owns the registry, the RRD
+ * store and the HTTP server.  Sources that wait (the NTP query engine, mode
+ * 6, chrony's command protocol, gpsd, exec) sample in a thread of their
+ * own, one per source, with the source's timeout, and hand the result back
+ * to the loop through a pipe; fast ones (hwmon, capture) sample on the
+ * loop.  So a slow or dead source never delays another, and nothing blocks
+ * the loop. */
 #ifndef SUNDIAL_COLLECT_COLLECTOR_H
 #define SUNDIAL_COLLECT_COLLECTOR_H
 

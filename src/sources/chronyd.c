@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -348,3 +349,61 @@ int chronyd_read(const struct chronyd_opts *o, dmn_status *st, char *err, size_t
 	chrc_close(c);
 	return rc;
 }
+
+/* ---- the collector's `chronyd` source ---- */
+
+struct chronyd_src {
+	const struct source_params *p;
+	dmn_status *st;
+};
+
+static void *chronyd_src_open(const struct source_params *p, char *err, size_t errlen)
+{
+	(void)err;
+	(void)errlen;
+	struct chronyd_src *s = mem_calloc(1, sizeof *s);
+	s->p = p;
+	return s;
+}
+
+static int chronyd_src_sample(void *arg, double timeout, char *err, size_t errlen)
+{
+	struct chronyd_src *s = arg;
+	dmn_free(s->st);
+	s->st = dmn_new(DMN_CHRONYD);
+	struct sockaddr_storage a;
+	bool path = s->p->target[0] == '/';
+	if (!path) {
+		int rc = source_resolve(s->p->target, 323, &a, err, errlen);
+		if (rc != 0)
+			return rc;
+	}
+	struct chronyd_opts o = { timeout / 4, path ? s->p->target : NULL, path ? NULL : &a, false,
+				  0 };
+	return chronyd_read(&o, s->st, err, errlen);
+}
+
+static void chronyd_src_publish(void *arg, int rc, const struct source_out *o)
+{
+	struct chronyd_src *s = arg;
+	if (rc == 0)
+		dmn_publish(s->st, o);
+}
+
+static void chronyd_src_close(void *arg)
+{
+	struct chronyd_src *s = arg;
+	if (!s)
+		return;
+	dmn_free(s->st);
+	free(s);
+}
+
+const struct source_ops chronyd_source = {
+	.kind = "chronyd",
+	.threaded = true,
+	.open = chronyd_src_open,
+	.sample = chronyd_src_sample,
+	.publish = chronyd_src_publish,
+	.close = chronyd_src_close,
+};

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include "sources/daemon.h"
+#include "sources/source.h"
 
 struct chronyd_opts {
 	double timeout;			     /* first try, seconds (doubles per retry) */
@@ -24,5 +25,10 @@ struct chronyd_opts {
  * -EPROTO; err says it for people. */
 int chronyd_read(const struct chronyd_opts *o, dmn_status *st, char *err, size_t errlen)
 	__attribute__((warn_unused_result));
+
+/* The collector's `chronyd` source: chronyd_read() at each sample over the
+ * Unix socket (a target starting with '/') or UDP, published with
+ * dmn_publish(). */
+extern const struct source_ops chronyd_source;
 
 #endif

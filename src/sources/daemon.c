@@ -143,3 +143,98 @@ double dmn_reach_pct(int reach)
 		return NAN;
 	return 100.0 * (double)__builtin_popcount((unsigned)reach & 0xffu) / 8.0;
 }
+
+/* The daemons' own packet counters, exported as counters (rates in the RRD
+ * files): a name of ntpd's sysstats/iostats or chronyd's serverstats, and
+ * the family it feeds. */
+static const struct {
+	const char *counter, *family, *help;
+} daemon_counters[] = {
+	{ "io_received", "sundial_daemon_packets_received_total",
+	  "Packets received (ntpd: io_received, every packet; chronyd: NTP requests)." },
+	{ "ntp_hits", "sundial_daemon_packets_received_total",
+	  "Packets received (ntpd: io_received, every packet; chronyd: NTP requests)." },
+	{ "io_sent", "sundial_daemon_packets_sent_total", "Packets sent (ntpd)." },
+	{ "ntp_drops", "sundial_daemon_packets_dropped_total",
+	  "Requests not answered (chronyd: rate limiting; ntpd: rate-limited requests)." },
+	{ "ss_limited", "sundial_daemon_packets_dropped_total",
+	  "Requests not answered (chronyd: rate limiting; ntpd: rate-limited requests)." },
+	{ "ss_kodsent", "sundial_daemon_kod_sent_total", "Kiss-o'-death packets sent (ntpd)." },
+	{ "ss_badformat", "sundial_daemon_packets_bad_format_total",
+	  "Packets of bad length or format (ntpd)." },
+	{ "ss_badauth", "sundial_daemon_packets_bad_auth_total",
+	  "Packets that failed authentication (ntpd)." },
+	{ "ntp_auth_hits", "sundial_daemon_packets_authenticated_total",
+	  "Authenticated NTP requests (chronyd)." },
+	{ "nke_hits", "sundial_daemon_nts_ke_requests_total", "NTS-KE requests (chronyd)." },
+	{ "cmd_hits", "sundial_daemon_command_requests_total",
+	  "Monitoring and control requests (chronyd: command port; ntpd: mode 6)." },
+	{ "ss_numctlreq", "sundial_daemon_command_requests_total",
+	  "Monitoring and control requests (chronyd: command port; ntpd: mode 6)." },
+};
+
+/* Packet counters, and each ntpd refclock's status and error counters. */
+static void publish_counters(const dmn_status *st, const struct source_out *o)
+{
+	for (size_t i = 0; i < sizeof daemon_counters / sizeof daemon_counters[0]; i++) {
+		double v = dmn_counter(st, daemon_counters[i].counter);
+		if (!isnan(v))
+			o->put(o->ctx, daemon_counters[i].family, daemon_counters[i].help,
+			       METRIC_COUNTER, NULL, v);
+	}
+	for (size_t i = 0; i < st->n_refclocks; i++) {
+		const struct dmn_refclock *r = &st->refclocks[i];
+		const char *ex[] = { "refclock", r->name[0] ? r->name : r->refid, NULL };
+		if (r->status >= 0)
+			o->put(o->ctx, "sundial_daemon_refclock_status",
+			       "Refclock status: 0 nominal, 1 no reply, 2 bad format, 3 hardware "
+			       "fault, 4 propagation, 5 bad date, 6 bad time.",
+			       METRIC_GAUGE, ex, r->status);
+		o->put(o->ctx, "sundial_daemon_refclock_noreply_total",
+		       "Polls the refclock did not answer.", METRIC_COUNTER, ex,
+		       (double)r->noreply);
+		o->put(o->ctx, "sundial_daemon_refclock_badformat_total",
+		       "Refclock messages of bad format.", METRIC_COUNTER, ex,
+		       (double)r->badformat);
+		o->put(o->ctx, "sundial_daemon_refclock_baddata_total",
+		       "Refclock messages of bad data.", METRIC_COUNTER, ex, (double)r->baddata);
+	}
+}
+
+void dmn_publish(const dmn_status *st, const struct source_out *o)
+{
+	const struct dmn_system *y = &st->sys;
+	o->put(o->ctx, "sundial_daemon_synchronised", "1 if the daemon is synchronised.",
+	       METRIC_GAUGE, NULL, y->synchronised);
+	if (y->stratum >= 0)
+		o->put(o->ctx, "sundial_daemon_stratum", "The daemon's stratum.", METRIC_GAUGE,
+		       NULL, y->stratum);
+	if (y->leap >= 0)
+		o->put(o->ctx, "sundial_daemon_leap", "Leap indicator (3: unsynchronised).",
+		       METRIC_GAUGE, NULL, y->leap);
+	o->put(o->ctx, "sundial_daemon_offset_seconds", "Last offset of the local clock.",
+	       METRIC_GAUGE, NULL, y->offset);
+	o->put(o->ctx, "sundial_daemon_root_delay_seconds", "Root delay.", METRIC_GAUGE, NULL,
+	       y->root_delay);
+	o->put(o->ctx, "sundial_daemon_root_dispersion_seconds", "Root dispersion.", METRIC_GAUGE,
+	       NULL, y->root_disp);
+	o->put(o->ctx, "sundial_daemon_frequency_ppm", "Frequency correction of the local clock.",
+	       METRIC_GAUGE, NULL, y->frequency);
+	o->put(o->ctx, "sundial_daemon_good_sources", "Sources the daemon would use.", METRIC_GAUGE,
+	       NULL, (double)dmn_good_sources(st));
+	for (size_t i = 0; i < st->n_sources; i++) {
+		const struct dmn_source *u = &st->sources[i];
+		const char *ex[] = { "upstream", u->address[0] ? u->address : u->name, NULL };
+		o->put(o->ctx, "sundial_daemon_source_offset_seconds",
+		       "Offset of an upstream source.", METRIC_GAUGE, ex, u->offset);
+		o->put(o->ctx, "sundial_daemon_source_delay_seconds",
+		       "Delay to an upstream source.", METRIC_GAUGE, ex, u->delay);
+		o->put(o->ctx, "sundial_daemon_source_jitter_seconds",
+		       "Jitter of an upstream source.", METRIC_GAUGE, ex, u->jitter);
+		if (u->reach >= 0)
+			o->put(o->ctx, "sundial_daemon_source_reach_ratio",
+			       "Share of the last 8 polls answered.", METRIC_GAUGE, ex,
+			       dmn_reach_pct(u->reach) / 100.0);
+	}
+	publish_counters(st, o);
+}

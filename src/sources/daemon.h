@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sources/source.h"
+
 enum dmn_kind { DMN_NTPD, DMN_CHRONYD };
 
 struct dmn_system {
@@ -135,5 +137,10 @@ size_t dmn_good_sources(const dmn_status *s);
 
 /* Percentage of set bits of an 8-bit reach register. */
 double dmn_reach_pct(int reach);
+
+/* The collector's values of a daemon (the ntpd and chronyd sources): system
+ * values, per upstream offset, delay, jitter and reach, the packet counters
+ * as counters, each ntpd refclock's status and error counters. */
+void dmn_publish(const dmn_status *st, const struct source_out *o);
 
 #endif

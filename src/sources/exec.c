@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "common/clock.h"
+#include "common/log.h"
 #include "common/mem.h"
 
 #define GRACE_SEC 1.0	    /* between SIGTERM and SIGKILL */
@@ -560,3 +561,62 @@ out:
 	free(obuf);
 	return rc;
 }
+
+/* ---- the collector's `exec` source ---- */
+
+struct exec_src {
+	const struct source_params *p;
+	struct exec_result r;
+	bool bad_lines_logged;
+};
+
+static void *exec_src_open(const struct source_params *p, char *err, size_t errlen)
+{
+	(void)err;
+	(void)errlen;
+	struct exec_src *s = mem_calloc(1, sizeof *s);
+	s->p = p;
+	return s;
+}
+
+static int exec_src_sample(void *arg, double timeout, char *err, size_t errlen)
+{
+	struct exec_src *s = arg;
+	(void)timeout; /* its own, from the configuration */
+	return exec_sample(s->p->target, s->p->args, s->p->timeout, &s->r, err, errlen);
+}
+
+/* Each value as sundial_exec_<name>; bad lines are logged once, not every
+ * interval. */
+static void exec_src_publish(void *arg, int rc, const struct source_out *o)
+{
+	struct exec_src *s = arg;
+	if (rc != 0)
+		return;
+	const struct exec_result *r = &s->r;
+	for (size_t i = 0; i < r->n; i++) {
+		char name[EXEC_NAME_MAX + 16];
+		snprintf(name, sizeof name, "sundial_exec_%s", r->v[i].name);
+		o->put(o->ctx, name, "A value an exec source printed.", METRIC_GAUGE, NULL,
+		       r->v[i].value);
+	}
+	if (r->bad_lines && !s->bad_lines_logged) {
+		log_warn("exec %s: %zu lines are not 'name value', the first: '%s' (said once)",
+			 s->p->target, r->bad_lines, r->first_bad);
+		s->bad_lines_logged = true;
+	}
+}
+
+static void exec_src_close(void *arg)
+{
+	free(arg);
+}
+
+const struct source_ops exec_source = {
+	.kind = "exec",
+	.threaded = true,
+	.open = exec_src_open,
+	.sample = exec_src_sample,
+	.publish = exec_src_publish,
+	.close = exec_src_close,
+};

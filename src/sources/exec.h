@@ -25,6 +25,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "sources/source.h"
+
 #define EXEC_MAX_OUTPUT 65536 /* octets of stdout read; more is an error */
 #define EXEC_MAX_VALUES 256
 #define EXEC_NAME_MAX 64
@@ -64,5 +66,9 @@ int exec_sample(const char *path, char *const *args, double timeout, struct exec
  * counts their lines as bad.  Used by exec_sample; public for tests and
  * fuzzing. */
 void exec_parse(const char *text, size_t len, struct exec_result *out);
+
+/* The collector's `exec` source: exec_sample() with the configured
+ * arguments and timeout, each value as sundial_exec_<name>. */
+extern const struct source_ops exec_source;
 
 #endif

@@ -43,6 +43,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/mem.h"
+#include "net/addr.h"
 
 /* Seconds a sample waits for a PPS report once TPV and SKY came (pulses come
  * once a second). */
@@ -353,3 +354,75 @@ int gpsd_sample(gpsd_conn *g, double timeout, struct gpsd_reading *out, char *er
 	}
 	return 0;
 }
+
+/* ---- the collector's `gpsd` source ---- */
+
+struct gpsd_src {
+	gpsd_conn *g;
+	struct gpsd_reading r;
+};
+
+static void *gpsd_src_open(const struct source_params *p, char *err, size_t errlen)
+{
+	struct addr_spec spec;
+	if (addr_parse_spec(p->target, 2947, &spec, err, errlen) != 0)
+		return NULL;
+	char port[8];
+	snprintf(port, sizeof port, "%u", (unsigned)spec.port);
+	struct gpsd_src *s = mem_calloc(1, sizeof *s);
+	s->g = gpsd_new(spec.host, port);
+	return s;
+}
+
+static int gpsd_src_sample(void *arg, double timeout, char *err, size_t errlen)
+{
+	struct gpsd_src *s = arg;
+	return gpsd_sample(s->g, timeout, &s->r, err, errlen);
+}
+
+static void gpsd_src_publish(void *arg, int rc, const struct source_out *o)
+{
+	const struct gpsd_src *s = arg;
+	if (rc != 0)
+		return;
+	const struct gpsd_reading *g = &s->r;
+	const char *dev[] = { "device", g->device, NULL };
+	o->put(o->ctx, "sundial_gps_fix_mode", "Fix: 0 unknown, 1 none, 2 2D, 3 3D.", METRIC_GAUGE,
+	       dev, g->mode);
+	if (g->sats_seen >= 0)
+		o->put(o->ctx, "sundial_gps_satellites_seen", "Satellites in view.", METRIC_GAUGE,
+		       dev, g->sats_seen);
+	if (g->sats_used >= 0)
+		o->put(o->ctx, "sundial_gps_satellites_used", "Satellites used in the fix.",
+		       METRIC_GAUGE, dev, g->sats_used);
+	o->put(o->ctx, "sundial_gps_used_snr_mean_dbhz", "Mean signal of the satellites used.",
+	       METRIC_GAUGE, dev, g->snr_mean_used);
+	o->put(o->ctx, "sundial_gps_used_snr_min_dbhz", "Weakest signal among the satellites used.",
+	       METRIC_GAUGE, dev, g->snr_min_used);
+	static const char *const dop_name[] = { "sundial_gps_hdop", "sundial_gps_vdop",
+						"sundial_gps_pdop", "sundial_gps_tdop",
+						"sundial_gps_gdop" };
+	const double dop[] = { g->hdop, g->vdop, g->pdop, g->tdop, g->gdop };
+	for (size_t i = 0; i < 5; i++)
+		o->put(o->ctx, dop_name[i], "Dilution of precision.", METRIC_GAUGE, dev, dop[i]);
+	o->put(o->ctx, "sundial_gps_pps_offset_seconds", "PPS offset as gpsd reports it.",
+	       METRIC_GAUGE, dev, g->pps_offset);
+}
+
+static void gpsd_src_close(void *arg)
+{
+	struct gpsd_src *s = arg;
+	if (!s)
+		return;
+	gpsd_free(s->g);
+	free(s);
+}
+
+const struct source_ops gpsd_source = {
+	.kind = "gpsd",
+	.threaded = true,
+	.open = gpsd_src_open,
+	.sample = gpsd_src_sample,
+	.publish = gpsd_src_publish,
+	.close = gpsd_src_close,
+};

@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "sources/source.h"
+
 typedef struct gpsd_conn gpsd_conn;
 
 /* status: gpsd 3.22 leaves 0 and 1 out of TPV; 1 is given for a 2D or 3D
@@ -48,5 +50,9 @@ void gpsd_free(gpsd_conn *g); /* accepts NULL; closes */
  * system's TCP connect timeout (use gpsd on this host or the LAN). */
 int gpsd_sample(gpsd_conn *g, double timeout, struct gpsd_reading *out, char *err, size_t errlen)
 	__attribute__((warn_unused_result));
+
+/* The collector's `gpsd` source (target HOST:PORT, default port 2947): a
+ * connection kept between samples, gpsd_sample() at each. */
+extern const struct source_ops gpsd_source;
 
 #endif

@@ -202,3 +202,59 @@ int hwmon_read(const char *root, struct hwmon_reading *out, size_t max, size_t *
 	*skipped = a.skipped;
 	return found ? 0 : -ENOENT;
 }
+
+/* ---- the collector's `hwmon` source ---- */
+
+#define HWMON_SRC_MAX 64
+
+struct hwmon_src {
+	const struct source_params *p;
+	struct hwmon_reading r[HWMON_SRC_MAX];
+	size_t n;
+};
+
+static void *hwmon_src_open(const struct source_params *p, char *err, size_t errlen)
+{
+	(void)err;
+	(void)errlen;
+	struct hwmon_src *s = mem_calloc(1, sizeof *s);
+	s->p = p;
+	return s;
+}
+
+static int hwmon_src_sample(void *arg, double timeout, char *err, size_t errlen)
+{
+	struct hwmon_src *s = arg;
+	(void)timeout;
+	size_t skipped = 0;
+	s->n = 0;
+	int rc = hwmon_read(s->p->target, s->r, HWMON_SRC_MAX, &s->n, &skipped);
+	if (rc != 0)
+		snprintf(err, errlen, "%s: no class/hwmon or class/thermal", s->p->target);
+	return rc;
+}
+
+static void hwmon_src_publish(void *arg, int rc, const struct source_out *o)
+{
+	(void)rc;
+	const struct hwmon_src *s = arg;
+	for (size_t i = 0; i < s->n; i++) {
+		const char *ex[] = { "chip", s->r[i].chip, "sensor", s->r[i].sensor, NULL };
+		o->put(o->ctx, "sundial_hwmon_temperature_celsius",
+		       "A temperature the kernel reports.", METRIC_GAUGE, ex, s->r[i].celsius);
+	}
+}
+
+static void hwmon_src_close(void *arg)
+{
+	free(arg);
+}
+
+const struct source_ops hwmon_source = {
+	.kind = "hwmon",
+	.threaded = false,
+	.open = hwmon_src_open,
+	.sample = hwmon_src_sample,
+	.publish = hwmon_src_publish,
+	.close = hwmon_src_close,
+};

@@ -11,6 +11,8 @@
 
 #include <stddef.h>
 
+#include "sources/source.h"
+
 struct hwmon_reading {
 	char chip[64];	 /* hwmon: its name ("cpu_thermal", "coretemp"); thermal: "thermal" */
 	char sensor[64]; /* hwmon: the label, else "tempK"; thermal: the zone's type, else
@@ -24,5 +26,9 @@ struct hwmon_reading {
  * *skipped.  Returns 0, -ENOENT if ROOT has neither folder, -ENAMETOOLONG
  * for a ROOT too long for a path. */
 int hwmon_read(const char *root, struct hwmon_reading *out, size_t max, size_t *n, size_t *skipped);
+
+/* The collector's `hwmon` source (target: the sysfs root, "/sys"): read on
+ * the loop, at most 64 temperatures. */
+extern const struct source_ops hwmon_source;
 
 #endif

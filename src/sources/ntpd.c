@@ -462,3 +462,62 @@ out:
 	m6c_close(c);
 	return rc;
 }
+
+/* ---- the collector's `ntpd` source ---- */
+
+struct ntpd_src {
+	const struct source_params *p;
+	keyring *kr;
+	const struct key *key;
+	dmn_status *st;
+};
+
+static void *ntpd_src_open(const struct source_params *p, char *err, size_t errlen)
+{
+	struct ntpd_src *s = mem_calloc(1, sizeof *s);
+	s->p = p;
+	if (source_load_key(p, &s->kr, &s->key, err, errlen) != 0) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static int ntpd_src_sample(void *arg, double timeout, char *err, size_t errlen)
+{
+	struct ntpd_src *s = arg;
+	dmn_free(s->st);
+	s->st = dmn_new(DMN_NTPD);
+	struct sockaddr_storage a;
+	int rc = source_resolve(s->p->target, 123, &a, err, errlen);
+	if (rc != 0)
+		return rc;
+	struct ntpd_opts o = { timeout / 4, s->key, false, 0 };
+	return ntpd_read(&a, &o, s->st, err, errlen);
+}
+
+static void ntpd_src_publish(void *arg, int rc, const struct source_out *o)
+{
+	struct ntpd_src *s = arg;
+	if (rc == 0)
+		dmn_publish(s->st, o);
+}
+
+static void ntpd_src_close(void *arg)
+{
+	struct ntpd_src *s = arg;
+	if (!s)
+		return;
+	dmn_free(s->st);
+	keyring_free(s->kr);
+	free(s);
+}
+
+const struct source_ops ntpd_source = {
+	.kind = "ntpd",
+	.threaded = true,
+	.open = ntpd_src_open,
+	.sample = ntpd_src_sample,
+	.publish = ntpd_src_publish,
+	.close = ntpd_src_close,
+};

@@ -10,6 +10,7 @@
 
 #include "auth/keys.h"
 #include "sources/daemon.h"
+#include "sources/source.h"
 
 struct ntpd_opts {
 	double timeout;		    /* per request, seconds */
@@ -24,5 +25,9 @@ struct ntpd_opts {
  * (it does not speak mode 6), -EACCES (refused); err says it for people. */
 int ntpd_read(const struct sockaddr_storage *addr, const struct ntpd_opts *o, dmn_status *st,
 	      char *err, size_t errlen) __attribute__((warn_unused_result));
+
+/* The collector's `ntpd` source: ntpd_read() at each sample (the timeout
+ * shared by its requests), published with dmn_publish(). */
+extern const struct source_ops ntpd_source;
 
 #endif
