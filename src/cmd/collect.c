@@ -215,8 +215,9 @@ static int write_pidfile(const char *path, char *err, size_t errlen)
 			    (kill((pid_t)old, 0) == 0 || errno == EPERM);
 		fclose(f);
 		if (live) {
-			snprintf(err, errlen, "%s: sundial collect already runs as process %ld "
-					      "(stop it, or remove the file if that is not it)",
+			snprintf(err, errlen,
+				 "%s: sundial collect already runs as process %ld "
+				 "(stop it, or remove the file if that is not it)",
 				 path, old);
 			return -EEXIST;
 		}

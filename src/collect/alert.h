@@ -46,8 +46,11 @@
  *
  * Evaluation, per (rule, series): each sample gives a candidate state:
  * CRITICAL if the crit condition holds, else WARNING if the warn one holds,
- * else OK.  A missing value (NAN) makes "missing" hold and every comparison
- * false, so it is OK unless a "missing" condition exists.  A candidate equal
+ * else OK.  A missing value (NAN) is no sample at all for a rule without a
+ * "missing" condition: its state, what is pending and the count stay as
+ * they are (a source that fails does not make its offset alert recover);
+ * for a rule with one, it makes "missing" hold and every comparison false.
+ * A candidate equal
  * to the current state clears what was pending; a state is taken when
  * candidates away from the current state have lasted `hold` consecutive
  * samples.  Candidates on the same side of the current state count
@@ -109,12 +112,14 @@ struct alert_rule {
 
 /* Parses the words after "alert" (argv[0] is the metric).  0, or -EINVAL
  * with a message for people in err (without file:line; the caller adds it),
- * e.g. "expected warn or crit after '> 0.01'". */
+ * e.g. "expected warn or crit after '> 0.01', got 'foo'"; the words it
+ * quotes are cut to 40 octets and show other octets than printable ASCII
+ * as '?'.  *out is written only on success; out may be NULL (a check). */
 int alert_rule_parse(size_t argc, const char *const *argv, struct alert_rule *out, char *err,
 		     size_t errlen) __attribute__((warn_unused_result));
 
-/* The rules the collector uses when the configuration has no `alert`
- * directive (and none says "alert defaults off"): offset, jitter, reach
+/* The rules the collector uses unless told "alert defaults off" (an `alert`
+ * of the same name replaces one; others are added): offset, jitter, reach
  * below 100 %, stratum change, unsynchronised, refclock status not
  * nominal, GPS fix lost or too few satellites, no clients seen,
  * response-time p99, a source that fails.  *n set to their number;

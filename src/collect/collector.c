@@ -6,6 +6,7 @@
  * writes its index to a pipe and waits again; the loop reads the pipe,
  * publishes the result and tells the schedule the sample is done. */
 #include "collect/collector.h"
+#include "collect/internal.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -20,6 +21,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "collect/alert.h"
+#include "collect/notify.h"
 #include "collect/sched.h"
 #include "collect/series.h"
 #include "common/clock.h"
@@ -32,60 +35,177 @@
 
 #define SAMPLE_TIMEOUT_MAX 10.0 /* seconds, and at most 80 % of the interval */
 
-struct src {
-	struct collector *c;
-	const struct collect_source *cfg;
-	const struct source_ops *ops;
-	struct source_params params;
-	void *st; /* the source's own state */
-	struct event *fd_ev;
-	size_t idx;
-	uint32_t gen; /* the configuration generation it belongs to */
-	int job;
-	bool threaded;
-	/* the thread's side */
-	pthread_t th;
-	bool have_thread;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	bool go, quit;
-	/* a sample's result, handed over through the pipe */
-	int rc;
-	char err[300];
-	double t_real, took;
-	bool naming_logged;
-	char last_err[300]; /* logged once until it changes */
-	/* The last finished sample as the loop saw it (the thread's own fields
-	 * may be changing while the API reads these). */
-	int pub_rc;
-	double pub_t;
-	bool published;
-	metric_series **series; /* every series it set, dropped with it */
-	char **rrd_metric;	/* ... and the metric part of its RRD file */
-	size_t n_series, cap_series;
-};
-
-struct collector {
-	const struct collect_config *cfg;
-	struct collect_config *owned; /* a reloaded one, freed here */
-	uint32_t gen;
-	struct event_base *base;
-	struct event *tick, *http_io, *http_timer, *results, *sig[3];
-	int pipe[2];
-	sched *sch;
-	metrics *m;
-	rrd_store *rrd;
-	http_server *http;
-	struct src *src;
-	size_t n_src;
-	int *job_src; /* sched id -> source index */
-	size_t n_job;
-	struct collect_config *(*reload)(void *arg);
-	void *reload_arg;
-	int status;
-};
-
 /* ---- publishing ---- */
+
+/* ---- alerts ---- */
+
+void collector_alert_key(const struct src *s, const char *metric, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s\x1f%s\x1f%s", collect_kind_name(s->cfg->kind), s->cfg->target,
+		 metric);
+}
+
+void collector_alert_prefix(const struct src *s, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s\x1f%s\x1f", collect_kind_name(s->cfg->kind), s->cfg->target);
+}
+
+/* sundial_alert_state of one (rule, series), made when first seen. */
+static void export_state(struct collector *c, struct src *s, const char *alert, const char *metric,
+			 double t, enum alert_state st)
+{
+	static const char *const ln[] = { "alert", "source", "target", "series", NULL };
+	const char *lv[] = { alert, collect_kind_name(s->cfg->kind), s->cfg->target, metric, NULL };
+	metric_family *f = metrics_family(c->m, "sundial_alert_state",
+					  "State of an alert: 0 OK, 1 WARNING, 2 CRITICAL, "
+					  "3 UNKNOWN.",
+					  METRIC_GAUGE, ln, NULL, 0);
+	metric_series *ms = metrics_series(f, lv);
+	if (!ms)
+		return;
+	metrics_set(ms, t, st);
+	for (size_t i = 0; i < s->n_alert_series; i++)
+		if (s->alert_series[i] == ms)
+			return;
+	s->alert_series =
+		mem_realloc(s->alert_series, (s->n_alert_series + 1) * sizeof s->alert_series[0]);
+	s->alert_series[s->n_alert_series++] = ms;
+}
+
+struct new_states {
+	struct collector *c;
+	struct src *s;
+	const char *key, *metric;
+	double t;
+};
+
+static void export_new(void *arg, const struct alert_view *v)
+{
+	struct new_states *n = arg;
+	if (strcmp(v->series_key, n->key) == 0)
+		export_state(n->c, n->s, v->rule->name, n->metric, n->t, v->state);
+}
+
+/* A change: logged, kept for the dashboard, exported, passed to notify. */
+static void changed(struct collector *c, struct src *s, const char *metric,
+		    const struct alert_change *ch)
+{
+	const char *kind = collect_kind_name(s->cfg->kind);
+	const char *from = alert_state_name(ch->from), *to = alert_state_name(ch->to);
+	if (ch->to == ALERT_OK)
+		log_info("alert %s: %s %s (%s): %s -> %s: %s", ch->rule->name, kind, s->cfg->target,
+			 metric, from, to, ch->reason);
+	else
+		log_warn("alert %s: %s %s (%s): %s -> %s: %s", ch->rule->name, kind, s->cfg->target,
+			 metric, from, to, ch->reason);
+	struct change_rec *r;
+	if (c->hist_n < HISTORY_MAX) {
+		r = &c->hist[c->hist_n++];
+	} else {
+		r = &c->hist[c->hist_head];
+		c->hist_head = (c->hist_head + 1) % HISTORY_MAX;
+	}
+	r->t = ch->t;
+	str_copy(r->kind, kind, sizeof r->kind);
+	str_copy(r->target, s->cfg->target, sizeof r->target);
+	str_copy(r->name, ch->rule->name, sizeof r->name);
+	str_copy(r->series, metric, sizeof r->series);
+	r->from = (int)ch->from;
+	r->to = (int)ch->to;
+	str_copy(r->reason, ch->reason, sizeof r->reason);
+	export_state(c, s, ch->rule->name, metric, ch->t, ch->to);
+	if (c->notify) {
+		char value[32] = "";
+		if (isfinite(ch->value))
+			snprintf(value, sizeof value, "%.9g", ch->value);
+		struct notify_event e = { ch->rule->name, to,	 from,	     kind, s->cfg->target,
+					  metric,	  value, ch->reason, ch->t };
+		if (notify_post(c->notify, &e) != 0) {
+			/* a full queue: logged there */
+		}
+	}
+}
+
+/* One sample of a series through the alert rules. */
+static void evaluate(struct collector *c, struct src *s, const char *family, const char *const *ln,
+		     const char *const *lv, size_t n, const char *metric, double t, double v)
+{
+	if (!c->alerts)
+		return;
+	char key[SERIES_METRIC_MAX + 320];
+	collector_alert_key(s, metric, key, sizeof key);
+	struct alert_change ch[8];
+	size_t k = alert_eval(c->alerts, family, ln, lv, n, key, t, v, ch, 8);
+	for (size_t i = 0; i < k && i < 8; i++)
+		changed(c, s, metric, &ch[i]);
+	bool known = false;
+	for (size_t i = 0; i < s->n_series && !known; i++)
+		known = strcmp(s->rrd_metric[i], metric) == 0;
+	if (!known) { /* its first sample: its states, OK, into /metrics */
+		struct new_states ns = { c, s, key, metric, t };
+		alert_each(c->alerts, export_new, &ns);
+	}
+}
+
+/* After a sample: the series it did not give are missing this time. */
+static void evaluate_missing(struct collector *c, struct src *s, double t)
+{
+	for (size_t i = 0; i < s->n_series; i++) {
+		if (s->put_no[i] == s->sample_no)
+			continue;
+		const metric_series *ms = s->series[i];
+		const metric_family *f = metric_series_family(ms);
+		size_t n = metric_family_label_count(f);
+		const char *ln[METRICS_MAX_LABELS + 1], *lv[METRICS_MAX_LABELS + 1];
+		for (size_t k = 0; k < n && k < METRICS_MAX_LABELS; k++) {
+			ln[k] = metric_family_label_name(f, k);
+			lv[k] = metric_series_label_value(ms, k);
+		}
+		evaluate(c, s, metric_family_name(f), ln, lv, n, s->rrd_metric[i], t, NAN);
+	}
+}
+
+/* The rules: the defaults (unless "alert defaults off") with the file's
+ * added, one of the same name replacing a default.  malloc'd. */
+static struct alert_rule *build_rules(const struct collect_config *cfg, size_t *n)
+{
+	size_t nd = 0;
+	const struct alert_rule *d = cfg->alert_defaults_off ? NULL : alert_default_rules(&nd);
+	struct alert_rule *r = mem_calloc(nd + cfg->n_alerts + 1, sizeof r[0]);
+	size_t k = 0;
+	for (size_t i = 0; i < nd; i++) {
+		bool replaced = false;
+		for (size_t j = 0; j < cfg->n_alerts && !replaced; j++)
+			replaced = strcmp(cfg->alerts[j].name, d[i].name) == 0;
+		if (!replaced)
+			r[k++] = d[i];
+	}
+	for (size_t j = 0; j < cfg->n_alerts; j++)
+		r[k++] = cfg->alerts[j];
+	*n = k;
+	return r;
+}
+
+/* Alerts and notify of cfg; on a reload, an unchanged rule set keeps its
+ * states. */
+static void setup_alerts(struct collector *c, const struct collect_config *cfg)
+{
+	size_t n;
+	struct alert_rule *r = build_rules(cfg, &n);
+	if (c->alerts && n == c->n_rules && memcmp(r, c->rules, n * sizeof r[0]) == 0) {
+		free(r);
+	} else {
+		alert_set_free(c->alerts);
+		free(c->rules);
+		c->rules = r;
+		c->n_rules = n;
+		c->alerts = n ? alert_set_new(r, n) : NULL;
+	}
+	notify_free(c->notify);
+	c->notify = NULL;
+	if (cfg->notify)
+		c->notify = notify_new(cfg->notify, cfg->notify_args, cfg->notify_timeout);
+}
 
 /* One value: into the registry and its RRD file.  labels: name/value pairs
  * after the source's own (source kind and target are always the first). */
@@ -111,19 +231,23 @@ static void put(struct collector *c, struct src *s, const char *name, const char
 	metric_series *ms = metrics_series(f, sn.label_values);
 	metrics_set(ms, t, v);
 	const char *metric = sn.rrd_metric;
-	bool known = false;
-	for (size_t i = 0; i < s->n_series && !known; i++)
-		known = s->series[i] == ms;
-	if (!known) {
+	evaluate(c, s, name, sn.label_names, sn.label_values, sn.n_labels, metric, t, v);
+	size_t idx = s->n_series;
+	for (size_t i = 0; i < s->n_series && idx == s->n_series; i++)
+		if (s->series[i] == ms)
+			idx = i;
+	if (idx == s->n_series) {
 		if (s->n_series == s->cap_series) {
 			s->cap_series = s->cap_series ? 2 * s->cap_series : 16;
 			s->series = mem_realloc(s->series, s->cap_series * sizeof s->series[0]);
 			s->rrd_metric =
 				mem_realloc(s->rrd_metric, s->cap_series * sizeof s->rrd_metric[0]);
+			s->put_no = mem_realloc(s->put_no, s->cap_series * sizeof s->put_no[0]);
 		}
 		s->rrd_metric[s->n_series] = mem_strdup(metric);
 		s->series[s->n_series++] = ms;
 	}
+	s->put_no[idx] = s->sample_no;
 	if (!isfinite(v))
 		return;
 	struct rrd_series_def d = { collect_kind_name(s->cfg->kind), s->cfg->target, metric,
@@ -170,8 +294,10 @@ static void publish(struct collector *c, struct src *s)
 {
 	struct put_ctx pc = { c, s };
 	struct source_out o = { put_cb, &pc };
+	s->sample_no++;
 	s->ops->publish(s->st, s->rc, &o);
 	put_outcome(c, s);
+	evaluate_missing(c, s, s->t_real);
 }
 
 /* ---- the blocking samples, in the source's thread ---- */
@@ -410,9 +536,7 @@ static int api_sources(void *arg, const char *path, const char *query, struct ht
 	return 0;
 }
 
-/* The value of key in a query string, percent-decoded into buf; false if
- * absent or too long. */
-static bool query_get(const char *q, const char *key, char *buf, size_t len)
+bool collector_query_get(const char *q, const char *key, char *buf, size_t len)
 {
 	size_t kl = strlen(key);
 	for (const char *p = q; p && *p;) {
@@ -466,13 +590,13 @@ static int api_series(void *arg, const char *path, const char *query, struct htt
 	(void)path;
 	struct collector *c = arg;
 	char kind[32], target[512], metric[512], cf[16] = "AVERAGE", num[32];
-	if (!query_get(query, "source", kind, sizeof kind) ||
-	    !query_get(query, "target", target, sizeof target) ||
-	    !query_get(query, "metric", metric, sizeof metric))
+	if (!collector_query_get(query, "source", kind, sizeof kind) ||
+	    !collector_query_get(query, "target", target, sizeof target) ||
+	    !collector_query_get(query, "metric", metric, sizeof metric))
 		return reply_text(r, 400, "give source, target and metric (see /api/v1/sources)\n");
-	(void)query_get(query, "cf", cf, sizeof cf);
+	(void)collector_query_get(query, "cf", cf, sizeof cf);
 	double now = clock_real_sec(), start = now - 3600, end = now;
-	if (query_get(query, "start", num, sizeof num)) {
+	if (collector_query_get(query, "start", num, sizeof num)) {
 		char *e;
 		start = strtod(num, &e);
 		if (*e || !isfinite(start))
@@ -480,7 +604,7 @@ static int api_series(void *arg, const char *path, const char *query, struct htt
 		if (start < 0)
 			start += now;
 	}
-	if (query_get(query, "end", num, sizeof num)) {
+	if (collector_query_get(query, "end", num, sizeof num)) {
 		char *e;
 		end = strtod(num, &e);
 		if (*e || !isfinite(end))
@@ -615,11 +739,20 @@ static void stop_source(struct collector *c, struct src *s)
 	if (s->job >= 0)
 		sched_remove(c->sch, s->job);
 	for (size_t i = 0; i < s->n_series; i++) {
+		if (c->alerts) {
+			char key[SERIES_METRIC_MAX + 320];
+			collector_alert_key(s, s->rrd_metric[i], key, sizeof key);
+			alert_forget(c->alerts, key);
+		}
 		metrics_drop(s->series[i]);
 		free(s->rrd_metric[i]);
 	}
 	free(s->series);
 	free(s->rrd_metric);
+	free(s->put_no);
+	for (size_t i = 0; i < s->n_alert_series; i++)
+		metrics_drop(s->alert_series[i]);
+	free(s->alert_series);
 	if (s->fd_ev)
 		event_free(s->fd_ev);
 	if (s->ops && s->st)
@@ -709,8 +842,9 @@ static void do_reload(struct collector *c)
 	c->gen = gen;
 	c->src = v;
 	c->n_src = n->n_src;
+	setup_alerts(c, n);
 	schedule_sources(c, v, n->n_src);
-	log_info("SIGHUP: %zu sources", n->n_src);
+	log_info("SIGHUP: %zu sources, %zu alert rules", n->n_src, c->n_rules);
 	evtimer_del(c->tick);
 	arm_tick(c);
 }
@@ -749,7 +883,8 @@ collector *collector_new(const struct collect_config *cfg, char *err, size_t err
 	event_add(c->results, NULL);
 	if (c->http) {
 		if (http_route(c->http, "/api/v1/sources", api_sources, c) != 0 ||
-		    http_route(c->http, "/api/v1/series", api_series, c) != 0) {
+		    http_route(c->http, "/api/v1/series", api_series, c) != 0 ||
+		    dashboard_routes(c) != 0) {
 			snprintf(err, errlen, "cannot add the API routes");
 			goto fail;
 		}
@@ -766,6 +901,11 @@ collector *collector_new(const struct collect_config *cfg, char *err, size_t err
 	if (!c->src)
 		goto fail;
 	c->n_src = cfg->n_src;
+	setup_alerts(c, cfg);
+	if (cfg->notify && !c->notify) {
+		snprintf(err, errlen, "notify %s: cannot start it", cfg->notify);
+		goto fail;
+	}
 	schedule_sources(c, c->src, c->n_src);
 	return c;
 fail:
@@ -790,6 +930,9 @@ void collector_free(collector *c)
 	if (!c)
 		return;
 	stop_sources(c);
+	notify_free(c->notify);
+	alert_set_free(c->alerts);
+	free(c->rules);
 	if (c->owned) {
 		collect_config_free(c->owned);
 		free(c->owned);

@@ -8,11 +8,13 @@
 #include <string.h>
 
 #include "collect/sched.h"
+#include "collect/alert.h"
 #include "common/mem.h"
 
 #define DEFAULT_DATADIR "/var/lib/sundial"
 #define DEFAULT_LISTEN "127.0.0.1:8770"
 #define DEFAULT_INTERVAL 60.0
+#define DEFAULT_NOTIFY_TIMEOUT 10.0
 #define DEFAULT_GPSD "127.0.0.1:2947"
 #define MAX_EXEC_TIMEOUT 60.0
 
@@ -33,6 +35,11 @@ void collect_config_free(struct collect_config *c)
 	free(c->user);
 	free(c->rrdcached);
 	free(c->pidfile);
+	free(c->alerts);
+	free(c->notify);
+	for (size_t i = 0; c->notify_args && c->notify_args[i]; i++)
+		free(c->notify_args[i]);
+	free(c->notify_args);
 	for (size_t i = 0; i < c->n_src; i++) {
 		struct collect_source *s = &c->src[i];
 		free(s->target);
@@ -103,10 +110,20 @@ struct ctx {
 	struct collect_config *out;
 	char *err;
 	size_t errlen;
-	const struct conf_line *seen[8]; /* where each setting was given */
+	const struct conf_line *seen[16]; /* where each setting was given */
 };
 
-enum { SET_DATADIR, SET_LISTEN, SET_INTERVAL, SET_USER, SET_RRDCACHED, SET_PIDFILE, SET_LOG };
+enum {
+	SET_DATADIR,
+	SET_LISTEN,
+	SET_INTERVAL,
+	SET_USER,
+	SET_RRDCACHED,
+	SET_PIDFILE,
+	SET_LOG,
+	SET_ALERT_DEFAULTS,
+	SET_NOTIFY,
+};
 
 static bool once(struct ctx *x, int which, const struct conf_line *l)
 {
@@ -194,6 +211,80 @@ static int setting(struct ctx *x, const struct conf_line *l)
 			return -1;
 		}
 		c->rrdcached = mem_strdup(a);
+		return 1;
+	}
+	if (strcmp(d, "alert") == 0) {
+		if (l->argc == 3 && strcmp(l->argv[1], "defaults") == 0) {
+			if (x->seen[SET_ALERT_DEFAULTS]) {
+				conf_error(l, x->err, x->errlen,
+					   "alert defaults given again (first at %s:%u)",
+					   x->seen[SET_ALERT_DEFAULTS]->file,
+					   x->seen[SET_ALERT_DEFAULTS]->line);
+				return -1;
+			}
+			x->seen[SET_ALERT_DEFAULTS] = l;
+			bool on;
+			if (!conf_bool(l->argv[2], &on)) {
+				conf_error(l, x->err, x->errlen,
+					   "alert defaults: expected on or off, not '%s'",
+					   l->argv[2]);
+				return -1;
+			}
+			c->alert_defaults_off = !on;
+			return 1;
+		}
+		if (l->argc < 2) {
+			conf_error(
+				l, x->err, x->errlen,
+				"alert: expected METRIC COND warn|crit, e.g. 'alert "
+				"sundial_daemon_offset_seconds abs > 0.01 warn, abs > 0.1 crit'");
+			return -1;
+		}
+		struct alert_rule r;
+		char e[300];
+		if (alert_rule_parse(l->argc - 1, (const char *const *)(l->argv + 1), &r, e,
+				     sizeof e) != 0) {
+			conf_error(l, x->err, x->errlen, "alert: %s", e);
+			return -1;
+		}
+		for (size_t i = 0; i < c->n_alerts; i++)
+			if (strcmp(c->alerts[i].name, r.name) == 0) {
+				conf_error(l, x->err, x->errlen,
+					   "alert '%s' given twice (name one with 'name NAME')",
+					   r.name);
+				return -1;
+			}
+		c->alerts = mem_realloc(c->alerts, (c->n_alerts + 1) * sizeof c->alerts[0]);
+		c->alerts[c->n_alerts++] = r;
+		return 1;
+	}
+	if (strcmp(d, "notify") == 0) {
+		if (!once(x, SET_NOTIFY, l))
+			return -1;
+		size_t n = l->argc;
+		c->notify_timeout = DEFAULT_NOTIFY_TIMEOUT;
+		if (n >= 4 && strcmp(l->argv[n - 2], "timeout") == 0) {
+			double v;
+			if (!conf_duration(l->argv[n - 1], &v) || v > 300) {
+				conf_error(
+					l, x->err, x->errlen,
+					"notify: timeout: expected a duration up to 5m, not '%s'",
+					l->argv[n - 1]);
+				return -1;
+			}
+			c->notify_timeout = v;
+			n -= 2;
+		}
+		if (n < 2 || l->argv[1][0] != '/') {
+			conf_error(l, x->err, x->errlen,
+				   "notify: expected an absolute path to a program, then its "
+				   "arguments, e.g. 'notify /usr/local/bin/page-me'");
+			return -1;
+		}
+		c->notify = mem_strdup(l->argv[1]);
+		c->notify_args = mem_calloc(n - 1, sizeof c->notify_args[0]);
+		for (size_t i = 2; i < n; i++)
+			c->notify_args[i - 2] = mem_strdup(l->argv[i]);
 		return 1;
 	}
 	if (strcmp(d, "pidfile") == 0) {
@@ -412,14 +503,14 @@ int collect_config_from(const conf *cf, struct collect_config *out, char *err, s
 			r = source(&x, l);
 		if (r == 0) {
 			const char *d = l->argv[0];
-			if (strcmp(d, "snmp") == 0 || strcmp(d, "adsb") == 0 ||
-			    strcmp(d, "alert") == 0)
+			if (strcmp(d, "snmp") == 0 || strcmp(d, "adsb") == 0)
 				conf_error(l, err, errlen, "%s is not supported yet", d);
 			else
 				conf_error(l, err, errlen,
 					   "unknown directive '%s' (see sundial.conf(5): datadir, "
-					   "listen, interval, user, rrdcached, pidfile, log, server, ntpd, "
-					   "chronyd, gpsd, capture, hwmon, exec)",
+					   "listen, interval, user, rrdcached, pidfile, log, "
+					   "alert, notify, "
+					   "server, ntpd, chronyd, gpsd, capture, hwmon, exec)",
 					   d);
 			r = -1;
 		}

@@ -10,6 +10,11 @@
  *   rrdcached ADDR          write through rrdcached (unix:/path, host:port)
  *   pidfile PATH            write the daemon's process ID there (absolute)
  *   log stderr | syslog     (without -f the daemon always uses syslog)
+ *   alert METRIC ...        an alert rule (collect/alert.h); added to the
+ *                           defaults, replacing one of the same name
+ *   alert defaults on|off   the built-in rules (default on)
+ *   notify PATH [ARG...] [timeout DUR]   run on every alert change
+ *                           (collect/notify.h; timeout default 10 s, <= 5 m)
  *
  *   server HOST[:PORT] [key ID keyfile FILE] [interval DUR]
  *   ntpd HOST[:PORT] [key ID keyfile FILE] [interval DUR]
@@ -20,14 +25,15 @@
  *   exec PATH [ARG...] [timeout DUR] [interval DUR]
  *
  * Settings may be given once; a source may be given once per target.  The
- * directives of later issues (snmp, adsb, alert, NTS) are refused with a
- * message saying they are not supported yet. */
+ * directives of later issues (snmp, adsb, NTS) are refused with a message
+ * saying they are not supported yet. */
 #ifndef SUNDIAL_COLLECT_CONFIG_H
 #define SUNDIAL_COLLECT_CONFIG_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "collect/alert.h"
 #include "common/conf.h"
 
 enum collect_kind {
@@ -60,9 +66,15 @@ struct collect_config {
 	char *datadir;
 	char *listen; /* NULL: off */
 	double interval;
-	char *user;	 /* NULL: stay as started */
-	char *rrdcached; /* NULL: write the files directly */
-	char *pidfile;	 /* NULL: none */
+	char *user;		   /* NULL: stay as started */
+	char *rrdcached;	   /* NULL: write the files directly */
+	char *pidfile;		   /* NULL: none */
+	struct alert_rule *alerts; /* the alert directives, in file order */
+	size_t n_alerts;
+	bool alert_defaults_off;
+	char *notify;	    /* NULL: none */
+	char **notify_args; /* NULL-terminated */
+	double notify_timeout;
 	bool syslog;
 	struct collect_source *src;
 	size_t n_src;

@@ -255,7 +255,8 @@ struct child_fds {
 	long open_max;
 };
 
-static void __attribute__((noreturn)) child(char *const *argv, const struct child_fds *f)
+static void __attribute__((noreturn))
+child(char *const *argv, char *const *envp, const struct child_fds *f)
 {
 	/* The parent blocked every signal around fork(): its handlers must not
 	 * run here.  The program gets default dispositions (an ignored SIGPIPE
@@ -286,7 +287,10 @@ static void __attribute__((noreturn)) child(char *const *argv, const struct chil
 		report = 3;
 	}
 	close_from(4, f->open_max);
-	execv(argv[0], argv);
+	if (envp)
+		execve(argv[0], argv, envp);
+	else
+		execv(argv[0], argv);
 	e = errno;
 fail:
 	if (write(report, &e, sizeof e) < 0) {
@@ -349,8 +353,8 @@ static void first_line(const char *buf, size_t len, char *line, size_t size)
 	line[n] = '\0';
 }
 
-int exec_sample(const char *path, char *const *args, double timeout, struct exec_result *out,
-		char *err, size_t errlen)
+int exec_sample_env(const char *path, char *const *args, char *const *envp, double timeout,
+		    struct exec_result *out, char *err, size_t errlen)
 {
 	int rc = 0;
 	char **argv = NULL;
@@ -404,7 +408,7 @@ int exec_sample(const char *path, char *const *args, double timeout, struct exec
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	r.pid = fork();
 	if (r.pid == 0)
-		child(argv, &f);
+		child(argv, envp, &f);
 	int fork_errno = errno;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (r.pid < 0) {
@@ -560,6 +564,12 @@ out:
 	free(argv);
 	free(obuf);
 	return rc;
+}
+
+int exec_sample(const char *path, char *const *args, double timeout, struct exec_result *out,
+		char *err, size_t errlen)
+{
+	return exec_sample_env(path, args, NULL, timeout, out, err, errlen);
 }
 
 /* ---- the collector's `exec` source ---- */

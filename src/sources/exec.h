@@ -59,6 +59,11 @@ struct exec_result {
  * is returned. */
 int exec_sample(const char *path, char *const *args, double timeout, struct exec_result *out,
 		char *err, size_t errlen) __attribute__((warn_unused_result));
+/* The same with envp (NULL-terminated "NAME=VALUE" strings, borrowed for the
+ * call) as the program's whole environment; envp NULL: the collector's. */
+int exec_sample_env(const char *path, char *const *args, char *const *envp, double timeout,
+		    struct exec_result *out, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
 
 /* Parses output text (len octets as the program printed it, not
  * NUL-terminated, any octets) into out (n, v, bad_lines, first_bad; the rest

@@ -24,8 +24,8 @@ struct graph_spec {
 	const char *unit;   /* vertical label: "seconds", "%", "°C", "satellites" */
 	const char *legend; /* one sentence under the graph: what it shows */
 	const char *metrics[GRAPH_MAX_METRICS]; /* families drawn, NULL-terminated */
-	double scale;			      /* values are multiplied by it (100: ratio to %) */
-	bool counter;			      /* the files are DERIVE: drawn as per-second rates */
+	double scale;				/* values are multiplied by it (100: ratio to %) */
+	bool counter; /* the files are DERIVE: drawn as per-second rates */
 };
 
 /* The graphs of a source kind, in page order; NULL and *n = 0 for an
@@ -65,8 +65,7 @@ int graph_lines(const char *datadir, const char *source, const char *target,
 /* The sources with data under datadir: calls fn(arg, source, target) for
  * each DATADIR/<source>/<target> folder (names unescaped), sorted.  0, or
  * -ENOENT / -EIO. */
-int graph_each_source(const char *datadir, void (*fn)(void *arg, const char *source,
-						      const char *target),
-		      void *arg);
+int graph_each_source(const char *datadir,
+		      void (*fn)(void *arg, const char *source, const char *target), void *arg);
 
 #endif

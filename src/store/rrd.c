@@ -133,6 +133,16 @@ static bool put_part(char *buf, size_t len, size_t *pos, const char *s)
 	return true;
 }
 
+bool rrd_store_escape(const char *part, char *buf, size_t len)
+{
+	size_t pos = 0;
+
+	if (buf == NULL || len == 0)
+		return false;
+	buf[0] = '\0';
+	return put_part(buf, len, &pos, part);
+}
+
 bool rrd_store_path(const rrd_store *st, const struct rrd_series_def *d, char *buf, size_t len)
 {
 	size_t pos = 0;
@@ -750,4 +760,500 @@ int rrd_store_fetch(rrd_store *st, const struct rrd_series_def *d, const char *c
 	rrd_freemem(ds_names);
 	rrd_freemem(data);
 	return 0;
+}
+
+/* --- graphs ------------------------------------------------------------------ */
+
+/* rrd_store_graph() builds the arguments of `rrdtool graph - ...` and has
+ * librrd draw into memory (the "image" blob of rrd_graph_v()'s info list).
+ * Each line i: DEFs a<i>, n<i>, x<i> (AVERAGE, MIN, MAX of "value"), CDEFs
+ * avg<i>, lo<i>, hi<i> scaled (lo and hi swapped by a negative scale),
+ * rng<i> = hi - lo; an invisible AREA of lo with rng STACKed on it in the
+ * line's colour at 30 % is the band; the LINE of avg on top.  Every text
+ * handed to librrd is made harmless first: ':' separates its fields (so it
+ * becomes "\:"), a backslash starts a control code ("\l", "\t"; it becomes
+ * U+2216, which looks alike), and "key=" fields are spelt out ("legend=...")
+ * so that '=' in a label is text.  librrd keeps 200 bytes of a legend.
+ * A scale of 0 (a request left zeroed) draws the values as they are. */
+
+/* LeakSanitizer's switches, present only in a sanitizer build: librrd
+ * 1.7's rrd_graph_v() leaks a few hundred bytes a graph (the legend[] and
+ * coords[] strings rrd_info_push() copies, the title's lines), which no
+ * caller can free; what it allocates is not checked. */
+void __lsan_disable(void) __attribute__((weak));
+void __lsan_enable(void) __attribute__((weak));
+
+#define GRAPH_LINES_MAX 64
+#define LEGEND_BYTES 180   /* of librrd's 200 per legend text */
+#define LABEL_WIDTH_MAX 32 /* labels are padded to the longest, up to this */
+#define BAND_ALPHA "4D"	   /* 30 % */
+
+/* Colour-blind-safe (Okabe and Ito's seven, without yellow), then grey. */
+static const char *const palette[] = { "0072B2", "D55E00", "009E73", "CC79A7",
+				       "E69F00", "56B4E9", "8C564B", "7F7F7F" };
+
+struct args {
+	char **v;
+	size_t n, cap;
+};
+
+static void arg_add(struct args *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void arg_add(struct args *a, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+	char *s;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		n = 0;
+	s = mem_alloc((size_t)n + 1);
+	va_start(ap, fmt);
+	vsnprintf(s, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	if (a->n == a->cap) {
+		a->cap = a->cap != 0 ? 2 * a->cap : 64;
+		a->v = mem_realloc(a->v, a->cap * sizeof a->v[0]);
+	}
+	a->v[a->n++] = s;
+}
+
+static void args_free(struct args *a)
+{
+	for (size_t i = 0; i < a->n; i++)
+		free(a->v[i]);
+	free(a->v);
+	memset(a, 0, sizeof *a);
+}
+
+/* The length of the UTF-8 sequence at p (at most left bytes): 1 .. 4, or
+ * 0 if it is not a valid one (overlong, a surrogate, above U+10FFFF). */
+static size_t utf8_seq(const unsigned char *p, size_t left)
+{
+	unsigned c = p[0];
+	size_t n;
+	unsigned min, cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xC2 && c <= 0xDF) {
+		n = 2;
+		min = 0x80;
+		cp = c & 0x1F;
+	} else if (c >= 0xE0 && c <= 0xEF) {
+		n = 3;
+		min = 0x800;
+		cp = c & 0x0F;
+	} else if (c >= 0xF0 && c <= 0xF4) {
+		n = 4;
+		min = 0x10000;
+		cp = c & 0x07;
+	} else {
+		return 0;
+	}
+	if (left < n)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xC0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3F);
+	}
+	if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+		return 0;
+	return n;
+}
+
+/* A growing string. */
+struct sbuf {
+	char *p;
+	size_t n, cap;
+};
+
+static void sb_add(struct sbuf *b, const void *s, size_t n)
+{
+	if (b->cap - b->n < n + 1) {
+		size_t cap = b->cap != 0 ? b->cap : 256;
+
+		while (cap - b->n < n + 1)
+			cap *= 2;
+		b->p = mem_realloc(b->p, cap);
+		b->cap = cap;
+	}
+	memcpy(b->p + b->n, s, n);
+	b->n += n;
+	b->p[b->n] = '\0';
+}
+
+static void sb_str(struct sbuf *b, const char *s)
+{
+	sb_add(b, s, strlen(s));
+}
+
+/* s as text for librrd, at most max bytes (whole characters): invalid
+ * UTF-8 as '?', control characters as spaces, '\' as U+2216, ':' as "\:"
+ * where fields are split (colons), else as is.  Into b (appended). */
+static void rrd_text(struct sbuf *b, const char *s, size_t max, bool colons)
+{
+	const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
+	size_t left = strlen((const char *)p), start = b->n;
+
+	while (left > 0) {
+		size_t n = utf8_seq(p, left);
+		const char *out;
+		size_t outlen;
+		char one[2] = { 0, 0 };
+
+		if (n == 0) {
+			out = "?";
+			outlen = 1;
+			n = 1;
+		} else if (n > 1) {
+			out = (const char *)p;
+			outlen = n;
+		} else if (*p < 0x20 || *p == 0x7F) {
+			out = " ";
+			outlen = 1;
+		} else if (*p == '\\') {
+			out = "\xE2\x88\x96";
+			outlen = 3;
+		} else if (*p == ':' && colons) {
+			out = "\\:";
+			outlen = 2;
+		} else {
+			one[0] = (char)*p;
+			out = one;
+			outlen = 1;
+		}
+		if (b->n - start + outlen > max)
+			break;
+		sb_add(b, out, outlen);
+		p += n;
+		left -= n;
+	}
+	if (b->p == NULL)
+		sb_add(b, "", 0);
+}
+
+/* Characters (code points) of a valid UTF-8 string: its width in the
+ * legend's monospaced font, near enough. */
+static size_t text_width(const char *s)
+{
+	size_t w = 0;
+
+	for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++)
+		if ((*p & 0xC0) != 0x80)
+			w++;
+	return w;
+}
+
+/* One argument from a text: prefix, then s made harmless (see rrd_text),
+ * padded with spaces to width characters, then suffix. */
+static void arg_text(struct args *a, const char *prefix, const char *s, size_t width,
+		     const char *suffix)
+{
+	struct sbuf b = { NULL, 0, 0 };
+	struct sbuf t = { NULL, 0, 0 };
+	size_t w;
+
+	rrd_text(&t, s, LEGEND_BYTES, false);
+	w = text_width(t.p);
+	sb_str(&b, prefix);
+	rrd_text(&b, t.p, 3 * LEGEND_BYTES, true);
+	for (; w < width; w++)
+		sb_add(&b, " ", 1);
+	sb_str(&b, suffix);
+	arg_add(a, "%s", b.p);
+	free(b.p);
+	free(t.p);
+}
+
+/* The legend sentence as COMMENT lines of at most cols characters, broken
+ * between words. */
+static void arg_sentence(struct args *a, const char *s, size_t cols)
+{
+	struct sbuf clean = { NULL, 0, 0 };
+	const char *p;
+
+	rrd_text(&clean, s, 4 * LEGEND_BYTES, false);
+	p = clean.p;
+	for (int lines = 0; *p != '\0' && lines < 8; lines++) {
+		size_t take = 0, w = 0, last_space = 0;
+		char line[LEGEND_BYTES + 1];
+
+		while (*p == ' ')
+			p++;
+		for (size_t i = 0; p[i] != '\0'; i++) {
+			if (((unsigned char)p[i] & 0xC0) == 0x80)
+				continue;
+			if (w == cols || i >= LEGEND_BYTES - 4)
+				break;
+			if (p[i] == ' ')
+				last_space = i;
+			w++;
+			take = i + 1;
+			while (((unsigned char)p[take] & 0xC0) == 0x80)
+				take++;
+		}
+		if (p[take] != '\0' && p[take] != ' ' && last_space > 0)
+			take = last_space;
+		if (take == 0)
+			break;
+		memcpy(line, p, take);
+		line[take] = '\0';
+		arg_text(a, "COMMENT:legend=", line, 0, "\\l");
+		p += take;
+	}
+	free(clean.p);
+}
+
+/* XML character data (for the SVG's <title> and <desc>). */
+static void xml_text(struct sbuf *b, const char *s)
+{
+	struct sbuf t = { NULL, 0, 0 };
+
+	rrd_text(&t, s, 4096, false);
+	for (const char *p = t.p; *p != '\0'; p++) {
+		switch (*p) {
+		case '&': sb_str(b, "&amp;"); break;
+		case '<': sb_str(b, "&lt;"); break;
+		case '>': sb_str(b, "&gt;"); break;
+		default: sb_add(b, p, 1); break;
+		}
+	}
+	free(t.p);
+}
+
+/* The image out of librrd's info list, malloc'd; an SVG gets the title
+ * and the legend sentence as its <title> and <desc> (cairo draws text as
+ * glyph outlines: without them the document has no words in it). */
+static int take_image(const rrd_info_t *info, const struct rrd_graph_req *g, unsigned char **img,
+		      size_t *len, char *err, size_t errlen)
+{
+	const rrd_info_t *i;
+	const unsigned char *p;
+	size_t n;
+
+	for (i = info; i != NULL; i = i->next)
+		if (strcmp(i->key, "image") == 0 && i->type == RD_I_BLO)
+			break;
+	if (i == NULL || i->value.u_blo.ptr == NULL || i->value.u_blo.size == 0) {
+		seterr(err, errlen, "librrd drew no image");
+		return -EIO;
+	}
+	p = i->value.u_blo.ptr;
+	n = i->value.u_blo.size;
+	if (!g->png) {
+		const unsigned char *svg = memmem(p, n, "<svg", 4);
+		const unsigned char *gt =
+			svg != NULL ? memchr(svg, '>', n - (size_t)(svg - p)) : NULL;
+
+		if (gt != NULL) {
+			struct sbuf b = { NULL, 0, 0 };
+			size_t head = (size_t)(gt - p) + 1;
+
+			sb_add(&b, p, head);
+			sb_str(&b, "\n<title>");
+			xml_text(&b, g->title);
+			sb_str(&b, "</title>\n<desc>");
+			xml_text(&b, g->legend);
+			sb_str(&b, "</desc>");
+			sb_add(&b, p + head, n - head);
+			*img = (unsigned char *)b.p;
+			*len = b.n;
+			return 0;
+		}
+	}
+	*img = mem_alloc(n);
+	memcpy(*img, p, n);
+	*len = n;
+	return 0;
+}
+
+int rrd_store_graph(const struct rrd_graph_req *g, unsigned char **img, size_t *len, char *err,
+		    size_t errlen)
+{
+	struct args a = { NULL, 0, 0 };
+	rrd_info_t *info = NULL;
+	size_t width = 0, cols;
+	double scale;
+	int rc;
+
+	if (img != NULL)
+		*img = NULL;
+	if (len != NULL)
+		*len = 0;
+	if (g == NULL || img == NULL || len == NULL) {
+		seterr(err, errlen, "no graph request");
+		return -EINVAL;
+	}
+	if (g->n_lines == 0 || g->lines == NULL) {
+		seterr(err, errlen, "a graph needs at least one line");
+		return -EINVAL;
+	}
+	if (g->n_lines > GRAPH_LINES_MAX) {
+		seterr(err, errlen, "%zu lines: at most %d in a graph", g->n_lines,
+		       GRAPH_LINES_MAX);
+		return -EINVAL;
+	}
+	if (!(g->start > 0 && g->start < g->end && g->end < 1e11)) {
+		seterr(err, errlen, "bad time span %.0f .. %.0f", g->start, g->end);
+		return -EINVAL;
+	}
+	if (g->width < 100 || g->width > 4000 || g->height < 50 || g->height > 2000) {
+		seterr(err, errlen, "size %ux%u is not within 100x50 .. 4000x2000", g->width,
+		       g->height);
+		return -EINVAL;
+	}
+	scale = g->scale == 0 ? 1.0 : g->scale;
+	if (!isfinite(scale)) {
+		seterr(err, errlen, "bad scale %g", g->scale);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < g->n_lines; i++) {
+		const char *path = g->lines[i].path;
+		struct stat sb;
+
+		if (path == NULL || *path == '\0') {
+			seterr(err, errlen, "line %zu has no file", i + 1);
+			return -EINVAL;
+		}
+		if (stat(path, &sb) != 0) {
+			int e = errno;
+
+			seterr(err, errlen, "%s: %s", path, strerror(e));
+			return e == ENOENT || e == ENOTDIR ? -ENOENT : -EIO;
+		}
+		if (!S_ISREG(sb.st_mode)) {
+			seterr(err, errlen, "%s: not a file", path);
+			return -EIO;
+		}
+	}
+
+	for (size_t i = 0; i < g->n_lines; i++) {
+		struct sbuf t = { NULL, 0, 0 };
+		const char *label = g->lines[i].label;
+		size_t w;
+
+		if (label == NULL || *label == '\0') {
+			const char *slash = strrchr(g->lines[i].path, '/');
+			label = slash != NULL ? slash + 1 : g->lines[i].path;
+		}
+		rrd_text(&t, label, LEGEND_BYTES, false);
+		w = text_width(t.p);
+		if (w > width)
+			width = w < LABEL_WIDTH_MAX ? w : LABEL_WIDTH_MAX;
+		free(t.p);
+	}
+	/* DejaVu Sans Mono at librrd's 8 points: about 7 pixels a character;
+	 * the image is some 80 pixels wider than the plot. */
+	cols = (g->width + 60) / 7;
+
+	arg_add(&a, "graph");
+	arg_add(&a, "-");
+	arg_add(&a, "--imgformat=%s", g->png ? "PNG" : "SVG");
+	arg_add(&a, "--start=%.0f", floor(g->start));
+	arg_add(&a, "--end=%.0f", ceil(g->end));
+	arg_add(&a, "--width=%u", g->width);
+	arg_add(&a, "--height=%u", g->height);
+	arg_add(&a, "--slope-mode");
+	arg_add(&a, "--color=BACK#FFFFFF");
+	arg_add(&a, "--color=SHADEA#FFFFFF");
+	arg_add(&a, "--color=SHADEB#FFFFFF");
+	if (g->title != NULL && *g->title != '\0')
+		arg_text(&a, "--title=", g->title, 0, "");
+	if (g->unit != NULL && *g->unit != '\0')
+		arg_text(&a, "--vertical-label=", g->unit, 0, "");
+	if (g->daemon != NULL && *g->daemon != '\0')
+		arg_add(&a, "--daemon=%s", g->daemon);
+
+	for (size_t i = 0; i < g->n_lines; i++) {
+		struct sbuf path = { NULL, 0, 0 };
+
+		for (const char *p = g->lines[i].path; *p != '\0'; p++) {
+			if (*p == ':')
+				sb_add(&path, "\\", 1);
+			sb_add(&path, p, 1);
+		}
+		for (size_t c = 0; c < 3; c++)
+			arg_add(&a, "DEF:%c%zu=%s:%s:%s", "anx"[c], i, path.p, DS_NAME, cfs[c]);
+		free(path.p);
+		arg_add(&a, "CDEF:avg%zu=a%zu,%.17g,*", i, i, scale);
+		arg_add(&a, "CDEF:lo%zu=n%zu,%.17g,*,x%zu,%.17g,*,MIN", i, i, scale, i, scale);
+		arg_add(&a, "CDEF:hi%zu=n%zu,%.17g,*,x%zu,%.17g,*,MAX", i, i, scale, i, scale);
+		arg_add(&a, "CDEF:rng%zu=hi%zu,lo%zu,-", i, i, i);
+		arg_add(&a, "VDEF:last%zu=avg%zu,LAST", i, i);
+		arg_add(&a, "VDEF:mean%zu=avg%zu,AVERAGE", i, i);
+		arg_add(&a, "VDEF:low%zu=lo%zu,MINIMUM", i, i);
+		arg_add(&a, "VDEF:high%zu=hi%zu,MAXIMUM", i, i);
+	}
+	for (size_t i = 0; i < g->n_lines; i++) {
+		const char *colour = palette[i % (sizeof palette / sizeof palette[0])];
+
+		arg_add(&a, "AREA:lo%zu", i);
+		arg_add(&a, "AREA:rng%zu#%s%s::STACK", i, colour, BAND_ALPHA);
+	}
+	/* the header of the figures, over their columns */
+	arg_text(&a, "COMMENT:legend=", "", width + 3, "");
+	arg_add(&a, "COMMENT:legend=     last");
+	arg_add(&a, "COMMENT:legend=  average");
+	arg_add(&a, "COMMENT:legend=  minimum");
+	arg_add(&a, "COMMENT:legend=  maximum\\l");
+	for (size_t i = 0; i < g->n_lines; i++) {
+		const char *colour = palette[i % (sizeof palette / sizeof palette[0])];
+		const char *label = g->lines[i].label;
+		char prefix[64];
+
+		if (label == NULL || *label == '\0') {
+			const char *slash = strrchr(g->lines[i].path, '/');
+			label = slash != NULL ? slash + 1 : g->lines[i].path;
+		}
+		snprintf(prefix, sizeof prefix, "LINE%d:avg%zu#%s:legend=", g->n_lines <= 3 ? 2 : 1,
+			 i, colour);
+		arg_text(&a, prefix, label, width, "");
+		arg_add(&a, "GPRINT:last%zu:%%8.3lf%%s", i);
+		arg_add(&a, "GPRINT:mean%zu:%%8.3lf%%s", i);
+		arg_add(&a, "GPRINT:low%zu:%%8.3lf%%s", i);
+		arg_add(&a, "GPRINT:high%zu:%%8.3lf%%s\\l", i);
+	}
+	if (g->legend != NULL && *g->legend != '\0') {
+		arg_add(&a, "COMMENT:legend=\\s");
+		arg_sentence(&a, g->legend, cols);
+	}
+
+	rrd_clear_error();
+	if (__lsan_disable != NULL)
+		__lsan_disable();
+	info = rrd_graph_v((int)a.n, a.v);
+	if (__lsan_enable != NULL)
+		__lsan_enable();
+	if (info == NULL || rrd_test_error()) {
+		seterr(err, errlen, "librrd cannot draw '%s': %s", g->title != NULL ? g->title : "",
+		       librrd_text());
+		/* librrd's text seldom names the file: find the one it cannot read */
+		for (size_t i = 0; i < g->n_lines; i++) {
+			rrd_info_t *fi;
+
+			rrd_clear_error();
+			fi = rrd_info_r(g->lines[i].path);
+			if (fi != NULL) {
+				rrd_info_free(fi);
+				continue;
+			}
+			seterr(err, errlen, "%s: librrd cannot read it: %s", g->lines[i].path,
+			       librrd_text());
+			break;
+		}
+		rc = -EIO;
+		goto out;
+	}
+	rc = take_image(info, g, img, len, err, errlen);
+out:
+	if (info != NULL)
+		rrd_info_free(info);
+	rrd_clear_error();
+	args_free(&a);
+	return rc;
 }

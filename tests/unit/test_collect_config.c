@@ -36,6 +36,10 @@ static void full_file(void **st)
 		"rrdcached unix:/run/rrdcached.sock\n"
 		"log syslog\n"
 		"pidfile /run/sundial.pid\n"
+		"alert defaults off\n"
+		"alert sundial_daemon_offset_seconds abs > 0.010 warn, abs > 0.100 crit hold 2\n"
+		"alert sundial_query_up == 0 crit name server-down\n"
+		"notify /usr/local/bin/page-me --to ops timeout 20s\n"
 		"server time.example.net\n"
 		"server 192.0.2.10:1123 key 5 keyfile /etc/ntpsec/ntp.keys interval 5m\n"
 		"ntpd 127.0.0.1\n"
@@ -54,6 +58,18 @@ static void full_file(void **st)
 	assert_string_equal(c.rrdcached, "unix:/run/rrdcached.sock");
 	assert_true(c.syslog);
 	assert_string_equal(c.pidfile, "/run/sundial.pid");
+	assert_true(c.alert_defaults_off);
+	assert_int_equal(c.n_alerts, 2);
+	assert_string_equal(c.alerts[0].metric, "sundial_daemon_offset_seconds");
+	assert_int_equal(c.alerts[0].hold, 2);
+	assert_true(c.alerts[0].warn.set && c.alerts[0].warn.abs && c.alerts[0].warn.value == 0.01);
+	assert_true(c.alerts[0].crit.set && c.alerts[0].crit.value == 0.1);
+	assert_string_equal(c.alerts[1].name, "server-down");
+	assert_string_equal(c.notify, "/usr/local/bin/page-me");
+	assert_string_equal(c.notify_args[0], "--to");
+	assert_string_equal(c.notify_args[1], "ops");
+	assert_null(c.notify_args[2]);
+	assert_true(c.notify_timeout == 20);
 	assert_int_equal(c.n_src, 8);
 	const struct collect_source *s = c.src;
 	assert_int_equal(s[0].kind, COLLECT_SERVER);
@@ -83,7 +99,7 @@ static void full_file(void **st)
 	assert_null(s[7].args[2]);
 	assert_true(s[7].timeout == 5 && s[7].interval == 300);
 	assert_string_equal(s[7].file, "t.conf");
-	assert_int_equal(s[7].line, 15);
+	assert_int_equal(s[7].line, 19);
 	assert_string_equal(collect_kind_name(s[7].kind), "exec");
 	collect_config_free(&c);
 }
@@ -101,6 +117,9 @@ static void defaults(void **st)
 	assert_null(c.rrdcached);
 	assert_false(c.syslog);
 	assert_null(c.pidfile);
+	assert_false(c.alert_defaults_off);
+	assert_int_equal(c.n_alerts, 0);
+	assert_null(c.notify);
 	assert_true(c.src[0].timeout == 60 && c.src[0].interval == 60);
 	collect_config_free(&c);
 	assert_int_equal(load("", &c, err, sizeof err), 0);
@@ -131,7 +150,8 @@ static void errors(void **st)
 		{ "interval soon\n", "t.conf:1: interval: expected a duration" },
 		{ "rrdcached /tmp/x\n", "t.conf:1: rrdcached: expected unix:/path or host:port" },
 		{ "log journal\n", "t.conf:1: log: expected stderr or syslog" },
-		{ "pidfile run/x.pid\n", "t.conf:1: pidfile must be an absolute path, not 'run/x.pid'" },
+		{ "pidfile run/x.pid\n",
+		  "t.conf:1: pidfile must be an absolute path, not 'run/x.pid'" },
 		{ "pidfile\n", "t.conf:1: pidfile takes one argument: an absolute path" },
 		{ "pidfile /a\npidfile /b\n", "t.conf:2: pidfile given again (first at t.conf:1)" },
 		{ "server\n", "t.conf:1: server: expected HOST[:PORT]" },
@@ -153,7 +173,19 @@ static void errors(void **st)
 		{ "ntpd 127.0.0.1\nntpd 127.0.0.1\n",
 		  "t.conf:2: ntpd 127.0.0.1 given again (first at t.conf:1)" },
 		{ "snmp lantime\n", "t.conf:1: snmp is not supported yet" },
-		{ "alert ntp.offset abs > 0.01\n", "t.conf:1: alert is not supported yet" },
+		{ "alert ntp.offset abs > 0.01\n", "t.conf:1: alert: " },
+		{ "alert\n", "t.conf:1: alert: expected METRIC COND warn|crit" },
+		{ "alert defaults maybe\n", "t.conf:1: alert defaults: expected on or off" },
+		{ "alert defaults off\nalert defaults on\n",
+		  "t.conf:2: alert defaults given again (first at t.conf:1)" },
+		{ "alert m > 1 warn\nalert m > 1 warn\n",
+		  "t.conf:2: alert 'm > 1' given twice (name one with 'name NAME')" },
+		{ "notify\n", "t.conf:1: notify: expected an absolute path to a program" },
+		{ "notify page-me\n", "t.conf:1: notify: expected an absolute path to a program" },
+		{ "notify /bin/x timeout 10m\n",
+		  "t.conf:1: notify: timeout: expected a duration up to 5m, not '10m'" },
+		{ "notify /bin/x\nnotify /bin/y\n",
+		  "t.conf:2: notify given again (first at t.conf:1)" },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct collect_config c;

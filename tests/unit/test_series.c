@@ -60,9 +60,8 @@ static void extra_labels(void **st)
 
 	/* an empty value is a value */
 	const char *e[] = { "device", "", NULL };
-	assert_int_equal(collect_series_name(COLLECT_GPSD, "127.0.0.1:2947", "sundial_gps_hdop",
-					     e, &s),
-			 0);
+	assert_int_equal(
+		collect_series_name(COLLECT_GPSD, "127.0.0.1:2947", "sundial_gps_hdop", e, &s), 0);
 	assert_string_equal(s.rrd_metric, "sundial_gps_hdop@");
 	assert_string_equal(s.label_values[2], "");
 }
@@ -83,8 +82,9 @@ static void file_names(void **st)
 	struct rrd_series_def d = { "ntpd", "127.0.0.1:123", s.rrd_metric, false, 60 };
 	char path[1024];
 	assert_true(rrd_store_path(rs, &d, path, sizeof path));
-	assert_string_equal(path, "/tmp/sundial-test-series/ntpd/127.0.0.1%3A123/"
-				  "sundial_daemon_source_delay_seconds%40..%2F..%2Fetc%2Fpasswd.rrd");
+	assert_string_equal(path,
+			    "/tmp/sundial-test-series/ntpd/127.0.0.1%3A123/"
+			    "sundial_daemon_source_delay_seconds%40..%2F..%2Fetc%2Fpasswd.rrd");
 	rrd_store_close(rs);
 }
 
