@@ -407,6 +407,23 @@ static int create_file(const char *path, const struct rrd_series_def *d, int64_t
 	return 0;
 }
 
+/* Writes a file out and drops it from the page cache, once per process
+ * and file.  librrd updates through mmap() with MADV_RANDOM: a file read
+ * back from disk is then cached in single pages, and an update dirties
+ * about 5 of them.  A file the kernel still holds in large folios (one just
+ * created, or copied) has every update dirty whole folios instead: 60 times
+ * more written (1,200 updates of 40 fresh 1-s files with rrdtool update on
+ * this machine: 84 MB written, 1.3 MB once dropped from the cache). */
+static void uncache(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (fdatasync(fd) == 0)
+		(void)posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+	close(fd);
+}
+
 /* Keeps the file of an old definition: <metric>.<UTC time>[-N].rrd. */
 static int retire(const rrd_store *st, const char *path, const char *why, char *err, size_t errlen)
 {
@@ -687,6 +704,7 @@ int rrd_store_update(rrd_store *st, const struct rrd_series_def *d, double t, do
 		rc = prepare(st, d, path, ts, &last, err, errlen);
 		if (rc != 0)
 			return rc;
+		uncache(path);
 		s = add(st, path, h, d, last);
 	}
 	if (ts <= s->last) {
