@@ -132,6 +132,14 @@ static void traffic_publish(void *arg, int rc, const struct source_out *o)
 		o->put(o->ctx, "sundial_traffic_clients",
 		       "Distinct client addresses in the window.", METRIC_GAUGE, ex,
 		       (double)(w[i].v4 + w[i].v6));
+		const char *ex4[] = { "window", wname[i], "family", "ipv4", NULL };
+		const char *ex6[] = { "window", wname[i], "family", "ipv6", NULL };
+		o->put(o->ctx, "sundial_traffic_clients_by_family",
+		       "Distinct client addresses in the window, per address family.", METRIC_GAUGE,
+		       ex4, (double)w[i].v4);
+		o->put(o->ctx, "sundial_traffic_clients_by_family",
+		       "Distinct client addresses in the window, per address family.", METRIC_GAUGE,
+		       ex6, (double)w[i].v6);
 	}
 	o->put(o->ctx, "sundial_traffic_requests_per_second", "Mean request rate over 5 minutes.",
 	       METRIC_GAUGE, NULL, w[0].req_rate_mean);

@@ -162,6 +162,10 @@ pv sundial_gps_used_snr_min_dbhz source=gpsd 33 "/metrics: the weakest used sate
 # The capture on lo sees the server source's queries to chronyd.
 CL=$(prom_value "$T/metrics.txt" sundial_traffic_clients window=5m)
 num_is "$CL" '>=' 1 "/metrics: the capture counts the querying client ($CL)"
+CL4=$(prom_value "$T/metrics.txt" sundial_traffic_clients_by_family window=5m family=ipv4)
+CL6=$(prom_value "$T/metrics.txt" sundial_traffic_clients_by_family window=5m family=ipv6)
+num_is "$CL4" '==' "$CL" "/metrics: all of them over IPv4 ($CL4)"
+num_is "$CL6" '==' 0 "/metrics: none over IPv6 ($CL6)"
 RPS=$(prom_value "$T/metrics.txt" sundial_traffic_requests_per_second source=capture)
 num_is "$RPS" '>' 0 "/metrics: the capture sees requests ($RPS/s)"
 # (an interval without a pair has no p50: look again for a few seconds)

@@ -1,0 +1,2 @@
+/* aead.c - see aead.h (being written). */
+#include "auth/aead.h"

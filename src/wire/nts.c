@@ -1,0 +1,2 @@
+/* nts.c - see nts.h (being written). */
+#include "wire/nts.h"
