@@ -1,15 +1,19 @@
 /* query.c - `sundial query`: ask time servers for the time as a client
  * would, without touching the local clock.  Options, resolution and output;
- * the exchange itself is net/ntp_client. */
+ * the exchange itself is net/ntp_client, and with --nts the key exchange
+ * before it net/nts_ke (one per SERVER, then its NTP server queried with
+ * the session, net/nts). */
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "auth/keys.h"
 #include "auth/mac.h"
@@ -19,7 +23,10 @@
 #include "common/mem.h"
 #include "net/addr.h"
 #include "net/ntp_client.h"
+#include "net/nts.h"
+#include "net/nts_ke.h"
 #include "wire/ntp.h"
+#include "wire/nts.h"
 
 /* Exit statuses (doc/sundial-query.1, EXIT STATUS). */
 enum {
@@ -30,6 +37,16 @@ enum {
 	EXIT_UNRESOLVED = 4,
 	EXIT_UNREACHABLE = 5,
 	EXIT_AUTH = 6,
+	/* NTS key exchange failures without an NTP equivalent (resolution,
+	 * refused connections and timeouts are 4, 5 and 3 as for NTP). */
+	EXIT_NTS_CERT_EXPIRED = 7,
+	EXIT_NTS_CERT_UNTRUSTED = 8,
+	EXIT_NTS_CERT_NAME = 9,
+	EXIT_NTS_TLS = 10,
+	EXIT_NTS_ALPN = 11,
+	EXIT_NTS_ERROR_RECORD = 12,
+	EXIT_NTS_PROTOCOL = 13,
+	EXIT_NTS_NO_COOKIES = 14,
 	EXIT_USAGE = 64,
 	EXIT_KEYFILE = 78,
 };
@@ -55,6 +72,13 @@ struct opts {
 	double warn_offset, crit_offset;
 	double warn_stratum, crit_stratum;
 	double warn_delay, crit_delay;
+	bool port_given;
+	bool nts;
+	const char *ca_file;
+	uint16_t nts_port;
+	bool nts_port_given;
+	double nts_warn_days, nts_crit_days;
+	bool nts_days_given;
 };
 
 /* One address of one server argument, and what became of it. */
@@ -69,10 +93,27 @@ struct entry {
 	struct ntpc_target *target; /* NULL when resolution failed */
 	struct ntpc_summary sum;
 	bool auth_ignored; /* keyed requests unanswered, unsigned ones answered */
+	/* --nts: the key exchange with arg, then the NTP server it named. */
+	struct nts_ke_result *ke; /* NULL without --nts */
+	nts_session *session;	  /* NULL unless the key exchange succeeded */
+	bool ke_failed;		  /* ke->fail says why, ke_err in words */
+	char ke_host[256];
+	uint16_t ke_port;
+	char ke_err[512];
+	size_t cookies_left; /* after the queries */
 };
+
+/* Nothing was queried: the name did not resolve or the key exchange failed
+ * (sum is all zeroes then, which must never read as NTPC_OK). */
+static bool failed_early(const struct entry *e)
+{
+	return e->resolve_err || e->ke_failed;
+}
 
 static void help(FILE *f)
 {
+	/* One 80x24 screen (tests/system/query_cli.sh); the rest is in
+	 * sundial-query(1). */
 	fprintf(f,
 		"usage: sundial query [OPTIONS] SERVER...\n"
 		"Ask time servers for the time as a client would; the local clock is not touched.\n"
@@ -83,20 +124,19 @@ static void help(FILE *f)
 		"  -i, --interval SEC   between samples (default 2; 0 sends all at once)\n"
 		"  -t, --timeout SEC    wait for each reply (default 2)\n"
 		"  -p, --port PORT      port when SERVER names none (default 123)\n"
-		"  -k, --keyfile FILE   ntp.keys or chrony.keys file\n"
+		"  -k, --keyfile FILE   ntp.keys or chrony.keys file; --key-format ntp|chrony\n"
 		"  -a, --key-id ID      authenticate with this symmetric key\n"
-		"      --key-format F   ntp or chrony (default: detected)\n"
 		"  -b, --bind ADDR      send from this local address\n"
-		"      --brief          one line per address\n"
-		"  -j, --json           JSON for scripts\n"
-		"      --prom           Prometheus text exposition\n"
-		"      --nagios         Nagios/Icinga plugin output (like check_ntp_time)\n"
+		"      --nts            authenticate with NTS: key exchange with SERVER first\n"
+		"      --ca FILE, --nts-port PORT   NTS: trusted CAs (PEM); NTS-KE port (4460)\n"
+		"      --nts-warn-days N, --nts-crit-days N   certificate days left (28, 7)\n"
+		"      --brief, -j, --json, --prom, --nagios   one line per address, JSON,\n"
+		"                       Prometheus text, Nagios plugin (like check_ntp_time)\n"
 		"  -w, -c SEC           offset warning/critical thresholds (default 60, 120)\n"
-		"  -W, -C N             stratum warning/critical thresholds\n"
-		"      --warn-delay SEC, --crit-delay SEC   delay thresholds\n"
+		"  -W, -C N; --warn-delay SEC, --crit-delay SEC   stratum, delay thresholds\n"
 		"  -v, --verbose        more detail; -h, --help  this text\n"
-		"Exit: 0 ok, 1 unsynchronised, 2 kiss-o'-death, 3 no reply, 4 name does not\n"
-		"resolve, 5 unreachable, 6 authentication failed, 64 usage, 78 key file.\n");
+		"Exit: 0 ok, 1 unsynchronised, 2 kiss-o'-death, 3 no reply, 4 unresolved,\n"
+		"5 unreachable, 6 auth failed, 7-14 NTS-KE (see man page), 64 usage, 78 files.\n");
 }
 
 enum {
@@ -106,6 +146,11 @@ enum {
 	OPT_PROM,
 	OPT_WARN_DELAY,
 	OPT_CRIT_DELAY,
+	OPT_NTS,
+	OPT_CA,
+	OPT_NTS_PORT,
+	OPT_NTS_WARN_DAYS,
+	OPT_NTS_CRIT_DAYS,
 };
 
 static int parse_args(int argc, char **argv, struct opts *o)
@@ -130,6 +175,11 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "crit-stratum", required_argument, NULL, 'C' },
 		{ "warn-delay", required_argument, NULL, OPT_WARN_DELAY },
 		{ "crit-delay", required_argument, NULL, OPT_CRIT_DELAY },
+		{ "nts", no_argument, NULL, OPT_NTS },
+		{ "ca", required_argument, NULL, OPT_CA },
+		{ "nts-port", required_argument, NULL, OPT_NTS_PORT },
+		{ "nts-warn-days", required_argument, NULL, OPT_NTS_WARN_DAYS },
+		{ "nts-crit-days", required_argument, NULL, OPT_NTS_CRIT_DAYS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -174,6 +224,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 						       "-p needs a port from 1 to 65535, not '%s'",
 						       optarg);
 			o->port = (uint16_t)v;
+			o->port_given = true;
 			break;
 		case 'k': o->keyfile = optarg; break;
 		case 'a':
@@ -239,6 +290,30 @@ static int parse_args(int argc, char **argv, struct opts *o)
 				return cmd_usage_error(
 					"query", "--crit-delay needs seconds, not '%s'", optarg);
 			break;
+		case OPT_NTS: o->nts = true; break;
+		case OPT_CA: o->ca_file = optarg; break;
+		case OPT_NTS_PORT:
+			if (!cmd_parse_double(optarg, 1, 65535, &v) || v != floor(v))
+				return cmd_usage_error(
+					"query",
+					"--nts-port needs a port from 1 to 65535, not '%s'",
+					optarg);
+			o->nts_port = (uint16_t)v;
+			o->nts_port_given = true;
+			break;
+		case OPT_NTS_WARN_DAYS:
+		case OPT_NTS_CRIT_DAYS:
+			if (!cmd_parse_double(optarg, 0, 100000, &v))
+				return cmd_usage_error(
+					"query", "--%s needs a number of days, not '%s'",
+					c == OPT_NTS_WARN_DAYS ? "nts-warn-days" : "nts-crit-days",
+					optarg);
+			if (c == OPT_NTS_WARN_DAYS)
+				o->nts_warn_days = v;
+			else
+				o->nts_crit_days = v;
+			o->nts_days_given = true;
+			break;
 		case 'v': log_set_verbosity(log_get_verbosity() + 1); break;
 		case 'h': help(stdout); return -1;
 		default:
@@ -253,13 +328,96 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		return cmd_usage_error("query", "%s", "-a needs a key file: -k FILE");
 	if (o->keyfile && !o->key_id)
 		return cmd_usage_error("query", "%s", "-k needs a key id: -a ID");
+	if (!o->nts && (o->ca_file || o->nts_port_given || o->nts_days_given))
+		return cmd_usage_error("query", "%s",
+				       "--ca, --nts-port and --nts-warn-days/--nts-crit-days go "
+				       "with --nts");
+	if (o->nts && o->keyfile)
+		return cmd_usage_error("query", "%s",
+				       "--nts and a symmetric key (-k/-a) exclude each other: give "
+				       "one");
+	if (o->nts && o->all_addresses)
+		return cmd_usage_error("query", "%s",
+				       "--nts queries the one NTP server each key exchange names; "
+				       "leave out -A");
+	if (o->nts && o->port_given)
+		return cmd_usage_error("query", "%s",
+				       "with --nts the NTP port comes from the key exchange; "
+				       "--nts-port or SERVER:PORT set the NTS-KE port");
 	return 0;
 }
 
 /* --- what a summary means for people and for exit statuses --- */
 
+/* A key exchange failure, for scripts (JSON nts.failure). */
+static const char *ke_fail_word(enum nts_ke_fail f)
+{
+	switch (f) {
+	case NTS_KE_F_NONE: return "none";
+	case NTS_KE_F_RESOLVE: return "resolve";
+	case NTS_KE_F_CONNECT: return "connect";
+	case NTS_KE_F_TIMEOUT: return "timeout";
+	case NTS_KE_F_CERT_EXPIRED: return "cert_expired";
+	case NTS_KE_F_CERT_UNTRUSTED: return "cert_untrusted";
+	case NTS_KE_F_CERT_NAME: return "cert_name";
+	case NTS_KE_F_TLS: return "tls";
+	case NTS_KE_F_ALPN: return "alpn";
+	case NTS_KE_F_ERROR_RECORD: return "error_record";
+	case NTS_KE_F_PROTOCOL: return "protocol";
+	case NTS_KE_F_NO_COOKIES: return "no_cookies";
+	}
+	return "unknown";
+}
+
+static int ke_exit_status(enum nts_ke_fail f)
+{
+	switch (f) {
+	case NTS_KE_F_NONE: return EXIT_OK;
+	case NTS_KE_F_RESOLVE: return EXIT_UNRESOLVED;
+	case NTS_KE_F_CONNECT: return EXIT_UNREACHABLE;
+	case NTS_KE_F_TIMEOUT: return EXIT_TIMEOUT;
+	case NTS_KE_F_CERT_EXPIRED: return EXIT_NTS_CERT_EXPIRED;
+	case NTS_KE_F_CERT_UNTRUSTED: return EXIT_NTS_CERT_UNTRUSTED;
+	case NTS_KE_F_CERT_NAME: return EXIT_NTS_CERT_NAME;
+	case NTS_KE_F_TLS: return EXIT_NTS_TLS;
+	case NTS_KE_F_ALPN: return EXIT_NTS_ALPN;
+	case NTS_KE_F_ERROR_RECORD: return EXIT_NTS_ERROR_RECORD;
+	case NTS_KE_F_PROTOCOL: return EXIT_NTS_PROTOCOL;
+	case NTS_KE_F_NO_COOKIES: return EXIT_NTS_NO_COOKIES;
+	}
+	return EXIT_NTS_PROTOCOL;
+}
+
+/* Why a reply failed NTS, for people. */
+static const char *nts_verdict_text(uint8_t v)
+{
+	switch ((enum nts_verdict)v) {
+	case NTS_V_OK: return "authenticated";
+	case NTS_V_NAK:
+		return "the server sent an NTS NAK: it could not use the cookie (a new key "
+		       "exchange is needed)";
+	case NTS_V_NO_UID: return "the reply does not echo the request's unique identifier";
+	case NTS_V_NO_AUTH: return "the reply has no NTS authenticator";
+	case NTS_V_BAD_AUTH:
+		return "the NTS authenticator does not verify (the reply was altered, or the keys "
+		       "differ)";
+	case NTS_V_MALFORMED:
+		return "the reply's NTS fields are malformed (or follow the authenticator)";
+	}
+	return "unknown NTS verdict";
+}
+
+/* A sample's NTS verdict for scripts: the verdict of a reply, else null. */
+static bool sample_replied(const struct ntpc_sample *x)
+{
+	return x->state == NTPC_S_OK || x->state == NTPC_S_AUTH || x->state == NTPC_S_KOD ||
+	       x->state == NTPC_S_INVALID;
+}
+
 static const char *status_word(const struct entry *e)
 {
+	if (e->ke_failed)
+		return "nts_ke_failed";
 	if (e->resolve_err)
 		return "unresolved";
 	switch (e->sum.status) {
@@ -276,6 +434,8 @@ static const char *status_word(const struct entry *e)
 
 static int exit_status(const struct entry *e)
 {
+	if (e->ke_failed)
+		return ke_exit_status(e->ke->fail);
 	if (e->resolve_err)
 		return EXIT_UNRESOLVED;
 	switch (e->sum.status) {
@@ -306,13 +466,18 @@ static const char *auth_word(uint8_t v)
 static void describe(const struct entry *e, const struct opts *o, char *buf, size_t len)
 {
 	const struct ntpc_summary *s = &e->sum;
+	if (e->ke_failed) {
+		snprintf(buf, len, "NTS key exchange failed: %s", e->ke_err);
+		return;
+	}
 	if (e->resolve_err) {
 		snprintf(buf, len, "%s", e->message);
 		return;
 	}
 	switch (s->status) {
 	case NTPC_OK:
-		snprintf(buf, len, "ok: %zu of %zu samples answered", s->valid, s->sent);
+		snprintf(buf, len, "ok: %zu of %zu samples answered%s", s->valid, s->sent,
+			 e->session ? ", NTS-authenticated" : "");
 		break;
 	case NTPC_UNSYNC:
 		snprintf(buf, len, "server is not synchronised: %s", s->unsync_reason);
@@ -324,14 +489,24 @@ static void describe(const struct entry *e, const struct opts *o, char *buf, siz
 		break;
 	}
 	case NTPC_TIMEOUT:
-		snprintf(buf, len, "no reply from %s port %u to %zu requests within %g s each",
-			 e->address, e->port, s->sent, o->timeout);
+		if (e->session && s->sent == 0)
+			snprintf(buf, len, "no request sent to %s port %u: no NTS cookie left",
+				 e->address, e->port);
+		else
+			snprintf(buf, len,
+				 "no reply from %s port %u to %zu requests within %g s each",
+				 e->address, e->port, s->sent, o->timeout);
 		break;
 	case NTPC_UNREACHABLE:
 		snprintf(buf, len, "%s port %u is unreachable: %s", e->address, e->port,
 			 strerror(s->err));
 		break;
 	case NTPC_AUTH_FAILED:
+		if (e->session) {
+			snprintf(buf, len, "NTS authentication failed: %s",
+				 nts_verdict_text(s->nts));
+			break;
+		}
 		if (e->auth_ignored) {
 			snprintf(buf, len,
 				 "authentication failed: the server answers unauthenticated "
@@ -379,12 +554,77 @@ static void describe(const struct entry *e, const struct opts *o, char *buf, siz
 
 /* --- output --- */
 
+static void iso8601(double t, char *buf, size_t len)
+{
+	time_t u = (time_t)t;
+	struct tm tm;
+	if (!gmtime_r(&u, &tm) || strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, len, "?");
+}
+
+/* The lengths of the cookies the key exchange gave: "104" or "96-104". */
+static void cookie_lengths(const struct nts_ke_result *r, char *buf, size_t len)
+{
+	size_t lo = SIZE_MAX, hi = 0;
+	for (size_t i = 0; i < r->n_cookies && i < NTS_MAX_COOKIES; i++) {
+		lo = r->cookie_len[i] < lo ? r->cookie_len[i] : lo;
+		hi = r->cookie_len[i] > hi ? r->cookie_len[i] : hi;
+	}
+	if (hi == 0)
+		snprintf(buf, len, "-");
+	else if (lo == hi)
+		snprintf(buf, len, "%zu", hi);
+	else
+		snprintf(buf, len, "%zu-%zu", lo, hi);
+}
+
+static void print_text_cert(const struct nts_ke_result *r)
+{
+	if (!r->have_cert)
+		return;
+	char when[32];
+	iso8601(r->not_after, when, sizeof when);
+	printf("  cert       %s, issuer %s\n", r->subject, r->issuer);
+	printf("  expires    %s, %.1f days %s\n", when, fabs(r->days_left),
+	       r->days_left >= 0 ? "left" : "ago");
+}
+
+static void print_text_nts(const struct entry *e)
+{
+	const struct nts_ke_result *r = e->ke;
+	char lens[32];
+	cookie_lengths(r, lens, sizeof lens);
+	printf("  nts        %s; key exchange with %s port %u in %.3f s, %s %s\n",
+	       nts_aead_name(r->aead), e->ke_host, e->ke_port, r->seconds, r->tls_version,
+	       r->cipher);
+	printf("  nts server %s port %u\n", r->server, r->port);
+	printf("  cookies    %zu received (%s octets), %zu left\n", r->n_cookies, lens,
+	       e->cookies_left);
+	print_text_cert(r);
+	if (!e->target)
+		return;
+	printf("  verdicts  ");
+	for (size_t k = 0; k < e->target->n_samples; k++) {
+		const struct ntpc_sample *x = &e->target->samples[k];
+		printf(" %s", sample_replied(x) ? nts_verdict_name((enum nts_verdict)x->nts)
+			      : x->state == NTPC_S_TIMEOUT ? "timeout"
+			      : x->state == NTPC_S_SKIPPED ? "skipped"
+							   : "-");
+	}
+	printf("\n");
+}
+
 static void print_text(struct entry *es, size_t n, const struct opts *o, const struct key *key)
 {
 	for (size_t i = 0; i < n; i++) {
 		struct entry *e = &es[i];
-		char msg[512];
+		char msg[640];
 		describe(e, o, msg, sizeof msg);
+		if (e->ke_failed) {
+			printf("%s: %s\n", e->arg, msg);
+			print_text_cert(e->ke);
+			continue;
+		}
 		if (e->resolve_err) {
 			printf("%s: %s\n", e->arg, msg);
 			continue;
@@ -392,8 +632,11 @@ static void print_text(struct entry *es, size_t n, const struct opts *o, const s
 		printf("%s (%s port %u): %s\n", e->host, e->address, e->port, msg);
 		const struct ntpc_summary *s = &e->sum;
 		const struct ntpc_sample *b = s->best ? s->best : s->last;
-		if (!b)
+		if (!b) {
+			if (e->session)
+				print_text_nts(e);
 			continue;
+		}
 		const struct ntp_pkt *p = &b->reply;
 		char refid[32];
 		ntp_refid_format(p, refid, sizeof refid);
@@ -429,6 +672,8 @@ static void print_text(struct entry *es, size_t n, const struct opts *o, const s
 			printf("  auth       %s (key %u, %s)\n",
 			       mac_verdict_str((enum mac_verdict)s->auth), key->id,
 			       key_alg_name(key->alg));
+		if (e->session)
+			print_text_nts(e);
 		if (e->target &&
 		    (e->target->bogus || e->target->duplicates || e->target->malformed))
 			printf("  ignored    %lu bogus, %lu duplicate, %lu malformed replies\n",
@@ -436,10 +681,13 @@ static void print_text(struct entry *es, size_t n, const struct opts *o, const s
 	}
 }
 
-static void print_brief(struct entry *es, size_t n)
+static void print_brief(struct entry *es, size_t n, const struct opts *o)
 {
-	printf("%-24s %-28s %-14s %2s %-15s %15s %12s\n", "server", "address", "status", "st",
+	printf("%-24s %-28s %-14s %2s %-15s %15s %12s", "server", "address", "status", "st",
 	       "refid", "offset", "delay");
+	if (o->nts)
+		printf(" %-16s %7s %9s", "nts", "cookies", "cert_days");
+	printf("\n");
 	for (size_t i = 0; i < n; i++) {
 		struct entry *e = &es[i];
 		const struct ntpc_sample *b = e->sum.best ? e->sum.best : e->sum.last;
@@ -452,12 +700,24 @@ static void print_brief(struct entry *es, size_t n)
 			snprintf(off, sizeof off, "%+.9f", e->sum.best->offset);
 			snprintf(del, sizeof del, "%.9f", e->sum.best->delay);
 		}
-		printf("%-24s %-28s %-14s %2s %-15s %15s %12s\n", e->host[0] ? e->host : e->arg,
+		printf("%-24s %-28s %-14s %2s %-15s %15s %12s", e->host[0] ? e->host : e->arg,
 		       e->address[0] ? e->address : "-", status_word(e), st, refid, off, del);
+		if (e->ke) {
+			char cookies[16] = "-", days[32] = "-";
+			if (e->session)
+				snprintf(cookies, sizeof cookies, "%zu", e->cookies_left);
+			if (e->ke->have_cert)
+				snprintf(days, sizeof days, "%.1f", e->ke->days_left);
+			printf(" %-16s %7s %9s",
+			       e->ke_failed ? ke_fail_word(e->ke->fail)
+					    : nts_aead_name(e->ke->aead),
+			       cookies, days);
+		}
+		printf("\n");
 	}
 }
 
-static json_t *sample_json(const struct ntpc_sample *x)
+static json_t *sample_json(const struct ntpc_sample *x, bool nts)
 {
 	static const char *const state[] = { "pending", "ok",	"timeout", "unreachable",
 					     "kod",	"auth", "invalid", "skipped" };
@@ -466,6 +726,54 @@ static json_t *sample_json(const struct ntpc_sample *x)
 	if (x->state == NTPC_S_OK) {
 		json_object_set_new(j, "offset", json_real(x->offset));
 		json_object_set_new(j, "delay", json_real(x->delay));
+	}
+	if (nts)
+		json_object_set_new(
+			j, "nts",
+			sample_replied(x) ? json_string(nts_verdict_name((enum nts_verdict)x->nts))
+					  : json_null());
+	return j;
+}
+
+/* The "nts" object of a server: the key exchange and the session. */
+static json_t *nts_json(const struct entry *e)
+{
+	const struct nts_ke_result *r = e->ke;
+	json_t *j = json_object();
+	json_object_set_new(j, "ke_server", json_string(e->ke_host));
+	json_object_set_new(j, "ke_port", json_integer(e->ke_port));
+	json_object_set_new(j, "ke_ok", json_boolean(!e->ke_failed));
+	json_object_set_new(j, "failure",
+			    e->ke_failed ? json_string(ke_fail_word(r->fail)) : json_null());
+	json_object_set_new(j, "error", e->ke_failed ? json_string(e->ke_err) : json_null());
+	if (r->error_code >= 0)
+		json_object_set_new(j, "error_code", json_integer(r->error_code));
+	if (!e->ke_failed) {
+		char lens[32];
+		cookie_lengths(r, lens, sizeof lens);
+		json_object_set_new(j, "ke_seconds", json_real(r->seconds));
+		json_object_set_new(j, "tls_version", json_string(r->tls_version));
+		json_object_set_new(j, "cipher", json_string(r->cipher));
+		json_object_set_new(j, "aead", json_string(nts_aead_name(r->aead)));
+		json_object_set_new(j, "aead_id", json_integer(r->aead));
+		json_object_set_new(j, "server", json_string(r->server));
+		json_object_set_new(j, "port", json_integer(r->port));
+		json_object_set_new(j, "cookies_received", json_integer((json_int_t)r->n_cookies));
+		json_object_set_new(j, "cookie_length",
+				    json_integer(r->n_cookies ? r->cookie_len[0] : 0));
+		json_object_set_new(j, "cookies_left", json_integer((json_int_t)e->cookies_left));
+	}
+	if (r->have_cert) {
+		char when[32];
+		iso8601(r->not_after, when, sizeof when);
+		json_t *c = json_object();
+		json_object_set_new(c, "subject", json_string(r->subject));
+		json_object_set_new(c, "issuer", json_string(r->issuer));
+		json_object_set_new(c, "not_after", json_string(when));
+		json_object_set_new(c, "days_left", json_real(r->days_left));
+		json_object_set_new(j, "certificate", c);
+	} else {
+		json_object_set_new(j, "certificate", json_null());
 	}
 	return j;
 }
@@ -478,7 +786,7 @@ static void print_json(struct entry *es, size_t n, const struct opts *o, const s
 		struct entry *e = &es[i];
 		const struct ntpc_summary *s = &e->sum;
 		json_t *j = json_object();
-		char msg[512];
+		char msg[640];
 		describe(e, o, msg, sizeof msg);
 		json_object_set_new(j, "server", json_string(e->arg));
 		json_object_set_new(j, "address",
@@ -520,7 +828,17 @@ static void print_json(struct entry *es, size_t n, const struct opts *o, const s
 				json_object_set_new(j, "kiss_code", json_null());
 			}
 		}
-		if (key && !e->resolve_err) {
+		if (e->ke) {
+			json_t *a = json_object();
+			json_object_set_new(a, "method", json_string("nts"));
+			const char *res = e->ke_failed ? "nts_ke_failed"
+					  : s->status == NTPC_AUTH_FAILED
+						  ? nts_verdict_name((enum nts_verdict)s->nts)
+					  : s->received ? "valid"
+							: "none";
+			json_object_set_new(a, "result", json_string(res));
+			json_object_set_new(j, "auth", a);
+		} else if (key && !e->resolve_err) {
 			json_t *a = json_object();
 			json_object_set_new(a, "key_id", json_integer(key->id));
 			json_object_set_new(a, "algorithm", json_string(key_alg_name(key->alg)));
@@ -534,12 +852,14 @@ static void print_json(struct entry *es, size_t n, const struct opts *o, const s
 			json_object_set_new(a, "result", json_string("none"));
 			json_object_set_new(j, "auth", a);
 		}
+		if (e->ke)
+			json_object_set_new(j, "nts", nts_json(e));
 		if (e->target) {
 			json_t *sm = json_object();
 			json_object_set_new(sm, "sent", json_integer((json_int_t)s->sent));
 			json_object_set_new(sm, "received", json_integer((json_int_t)s->received));
 			json_object_set_new(sm, "valid", json_integer((json_int_t)s->valid));
-			if (s->valid) {
+			if (s->best) {
 				json_object_set_new(sm, "offset_median",
 						    json_real(s->offset_median));
 				json_object_set_new(sm, "offset_spread",
@@ -554,7 +874,8 @@ static void print_json(struct entry *es, size_t n, const struct opts *o, const s
 			json_object_set_new(j, "samples", sm);
 			json_t *list = json_array();
 			for (size_t k = 0; k < e->target->n_samples; k++)
-				json_array_append_new(list, sample_json(&e->target->samples[k]));
+				json_array_append_new(
+					list, sample_json(&e->target->samples[k], e->ke != NULL));
 			json_object_set_new(j, "sample_list", list);
 		}
 		json_array_append_new(arr, j);
@@ -567,6 +888,66 @@ static void print_json(struct entry *es, size_t n, const struct opts *o, const s
 		free(text);
 	}
 	json_decref(root);
+}
+
+/* The NTS gauges of --prom (with --nts). */
+static void print_prom_nts(struct entry *es, size_t n)
+{
+	static const struct {
+		const char *name, *help;
+	} m[] = {
+		{ "sundial_query_nts_ke_up", "1 if the NTS key exchange succeeded." },
+		{ "sundial_query_nts_ke_seconds",
+		  "Duration of the NTS key exchange, connect to End of Message." },
+		{ "sundial_query_nts_cookies_received", "Cookies the key exchange gave." },
+		{ "sundial_query_nts_cookies_left", "Cookies left after the queries." },
+		{ "sundial_query_nts_cert_remaining_seconds",
+		  "Seconds until the NTS-KE server's certificate expires (negative: expired)." },
+		{ "sundial_query_nts_cert_not_after_seconds",
+		  "Expiry of the NTS-KE server's certificate, Unix time." },
+	};
+	for (size_t k = 0; k < sizeof m / sizeof m[0]; k++) {
+		printf("# HELP %s %s\n# TYPE %s gauge\n", m[k].name, m[k].help, m[k].name);
+		for (size_t i = 0; i < n; i++) {
+			const struct entry *e = &es[i];
+			const struct nts_ke_result *r = e->ke;
+			if (!r)
+				continue;
+			char srv[600], addr[160];
+			cmd_prom_escape(e->arg, srv, sizeof srv);
+			cmd_prom_escape(e->address, addr, sizeof addr);
+			double v;
+			switch (k) {
+			case 0: v = !e->ke_failed; break;
+			case 1:
+				if (e->ke_failed)
+					continue;
+				v = r->seconds;
+				break;
+			case 2:
+				if (e->ke_failed)
+					continue;
+				v = (double)r->n_cookies;
+				break;
+			case 3:
+				if (e->ke_failed)
+					continue;
+				v = (double)e->cookies_left;
+				break;
+			case 4:
+				if (!r->have_cert)
+					continue;
+				v = r->days_left * 86400.0;
+				break;
+			default:
+				if (!r->have_cert)
+					continue;
+				v = r->not_after;
+				break;
+			}
+			printf("%s{server=\"%s\",address=\"%s\"} %.12g\n", m[k].name, srv, addr, v);
+		}
+	}
 }
 
 static void print_prom(struct entry *es, size_t n)
@@ -594,7 +975,7 @@ static void print_prom(struct entry *es, size_t n)
 		printf("# HELP %s %s\n# TYPE %s gauge\n", m[k].name, m[k].help, m[k].name);
 		for (size_t i = 0; i < n; i++) {
 			struct entry *e = &es[i];
-			if (e->resolve_err && k != 0)
+			if (failed_early(e) && k != 0)
 				continue;
 			char srv[600], addr[160];
 			cmd_prom_escape(e->arg, srv, sizeof srv);
@@ -603,7 +984,7 @@ static void print_prom(struct entry *es, size_t n)
 			const struct ntpc_sample *b = s->best;
 			double v;
 			switch (k) {
-			case 0: v = !e->resolve_err && s->status == NTPC_OK; break;
+			case 0: v = !failed_early(e) && s->status == NTPC_OK; break;
 			case 1:
 				if (!b)
 					continue;
@@ -657,10 +1038,13 @@ static int print_nagios(struct entry *es, size_t n, const struct opts *o)
 		struct entry *e = &es[i];
 		const struct ntpc_summary *s = &e->sum;
 		int st;
-		char part[700];
-		char msg[512];
+		char part[900];
+		char msg[640];
 		describe(e, o, msg, sizeof msg);
-		if (e->resolve_err) {
+		if (e->ke_failed) {
+			st = e->ke->fail == NTS_KE_F_RESOLVE ? NAGIOS_UNKNOWN : NAGIOS_CRITICAL;
+			snprintf(part, sizeof part, "%s", msg);
+		} else if (e->resolve_err) {
 			st = NAGIOS_UNKNOWN;
 			snprintf(part, sizeof part, "%s", msg);
 		} else if (s->status == NTPC_OK) {
@@ -706,6 +1090,33 @@ static int print_nagios(struct entry *es, size_t n, const struct opts *o)
 					st = NAGIOS_WARNING;
 			}
 			snprintf(part, sizeof part, "%s", msg);
+		}
+		if (e->ke && e->ke->have_cert) {
+			/* The NTS-KE server's certificate: days left, like
+			 * check_http -C. */
+			double d = e->ke->days_left;
+			int cst = d < o->nts_crit_days	 ? NAGIOS_CRITICAL
+				  : d < o->nts_warn_days ? NAGIOS_WARNING
+							 : NAGIOS_OK;
+			if (cst != NAGIOS_OK && e->ke->fail != NTS_KE_F_CERT_EXPIRED) {
+				size_t used = strlen(part);
+				snprintf(part + used, sizeof part - used,
+					 d < 0 ? ", NTS certificate expired %.1f days ago"
+					       : ", NTS certificate expires in %.1f days",
+					 fabs(d));
+			}
+			st = cmd_nagios_worse(st, cst);
+			int w;
+			if (n == 1)
+				w = snprintf(perf + pl, sizeof perf - pl,
+					     "nts_days_left=%.2f;%g:;%g:;; ", d, o->nts_warn_days,
+					     o->nts_crit_days);
+			else
+				w = snprintf(perf + pl, sizeof perf - pl,
+					     "'nts_days_left_%s'=%.2f;%g:;%g:;; ", e->arg, d,
+					     o->nts_warn_days, o->nts_crit_days);
+			if (w > 0 && (size_t)w < sizeof perf - pl)
+				pl += (size_t)w;
 		}
 		state = cmd_nagios_worse(state, st);
 		int w = snprintf(text + tl, sizeof text - tl, "%s%s%s%s", tl ? "; " : "",
@@ -759,6 +1170,74 @@ static void probe_unsigned(struct entry *es, size_t n, const struct ntpc_opts *k
 	free(pt);
 }
 
+/* --nts: the key exchange with SERVER (arg), then the NTP server it named
+ * resolved into e.  0, or a usage error's exit status.  A failed exchange
+ * or resolution is kept in e (ke_failed, resolve_err), not returned. */
+static int nts_entry(struct entry *e, const char *arg, const struct opts *o)
+{
+	struct addr_spec spec;
+	char err[300] = "";
+	memset(e, 0, sizeof *e);
+	e->arg = arg;
+	if (addr_parse_spec(arg, o->nts_port, &spec, err, sizeof err) != 0)
+		return cmd_usage_error("query", "%s", err);
+	str_copy(e->ke_host, spec.host, sizeof e->ke_host);
+	e->ke_port = spec.port;
+	str_copy(e->host, spec.host, sizeof e->host);
+	e->port = spec.port;
+	e->ke = mem_calloc(1, sizeof *e->ke);
+	struct nts_ke_opts ko = {
+		.host = spec.host,
+		.port = spec.port,
+		.ca_file = o->ca_file,
+		.timeout = o->timeout,
+		.family = o->family,
+	};
+	int rc = nts_ke_run(&ko, e->ke, e->ke_err, sizeof e->ke_err);
+	if (rc == 0) {
+		e->session = nts_session_new(e->ke);
+		if (!e->session) {
+			e->ke->fail = NTS_KE_F_NO_COOKIES;
+			snprintf(e->ke_err, sizeof e->ke_err, "no usable cookie from %s port %u",
+				 e->ke_host, e->ke_port);
+		}
+	}
+	/* The session holds its own copies; these are not needed again. */
+	nts_ke_result_wipe(e->ke);
+	if (!e->session) {
+		e->ke_failed = true;
+		if (e->ke->fail == NTS_KE_F_NONE)
+			e->ke->fail = NTS_KE_F_PROTOCOL;
+		if (o->out == OUT_TEXT || o->out == OUT_BRIEF)
+			log_error("%s: NTS key exchange failed: %s", arg, e->ke_err);
+		return 0;
+	}
+	log_debug("%s: NTS-KE in %.3f s: %s, NTP server %s port %u, %zu cookies", arg,
+		  e->ke->seconds, nts_aead_name(e->ke->aead), e->ke->server, e->ke->port,
+		  e->ke->n_cookies);
+
+	/* The NTP server: the one negotiated, or the NTS-KE server itself. */
+	struct addr_spec ns;
+	memset(&ns, 0, sizeof ns);
+	str_copy(ns.host, e->ke->server, sizeof ns.host);
+	ns.port = (uint16_t)e->ke->port;
+	str_copy(e->host, ns.host, sizeof e->host);
+	e->port = ns.port;
+	struct sockaddr_storage addr;
+	int got = addr_resolve(&ns, o->family, false, &addr, 1, err, sizeof err);
+	if (got <= 0) {
+		e->resolve_err = got < 0 ? got : -ENOENT;
+		snprintf(e->message, sizeof e->message, "the NTP server the key exchange named: %s",
+			 err);
+		if (o->out == OUT_TEXT || o->out == OUT_BRIEF)
+			log_error("%s", e->message);
+		return 0;
+	}
+	e->addr = addr;
+	addr_format((struct sockaddr *)&addr, e->address, sizeof e->address);
+	return 0;
+}
+
 int cmd_query(int argc, char **argv)
 {
 	struct opts o = {
@@ -771,6 +1250,9 @@ int cmd_query(int argc, char **argv)
 		.out = OUT_TEXT,
 		.warn_offset = 60,
 		.crit_offset = 120,
+		.nts_port = NTS_KE_PORT,
+		.nts_warn_days = 28,
+		.nts_crit_days = 7,
 	};
 	int rc = parse_args(argc, argv, &o);
 	if (rc != 0)
@@ -815,9 +1297,30 @@ int cmd_query(int argc, char **argv)
 	}
 	if (o.bind && o.family == AF_UNSPEC)
 		o.family = bind_addr.ss_family; /* a source address fixes the family */
+	if (o.ca_file) {
+		char err[512];
+		if (nts_ke_check_ca_file(o.ca_file, err, sizeof err) != 0) {
+			fprintf(stderr, "sundial query: %s\n", err);
+			status = EXIT_KEYFILE;
+			goto out;
+		}
+	}
 
-	/* Resolve every SERVER into entries, one per address. */
-	for (int a = optind; a < argc; a++) {
+	/* Resolve every SERVER into entries, one per address; with --nts one
+	 * per SERVER, after its key exchange. */
+	for (int a = optind; a < argc && o.nts; a++) {
+		if (n + 1 > cap) {
+			cap = (n + 1) * 2;
+			es = mem_realloc(es, cap * sizeof *es);
+		}
+		int r = nts_entry(&es[n], argv[a], &o);
+		n++;
+		if (r != 0) {
+			status = r;
+			goto out;
+		}
+	}
+	for (int a = optind; a < argc && !o.nts; a++) {
 		struct addr_spec spec;
 		struct sockaddr_storage addrs[MAX_ADDRS_PER_NAME];
 		char err[300] = "";
@@ -864,9 +1367,10 @@ int cmd_query(int argc, char **argv)
 	targets = mem_calloc(n ? n : 1, sizeof *targets);
 	size_t nt = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (es[i].resolve_err)
+		if (failed_early(&es[i]))
 			continue;
 		targets[nt].addr = es[i].addr;
+		targets[nt].nts = es[i].session;
 		ntpc_target_init(&targets[nt], &eo);
 		es[i].target = &targets[nt];
 		nt++;
@@ -876,17 +1380,23 @@ int cmd_query(int argc, char **argv)
 		if (r < 0)
 			log_debug("query engine: %s", strerror(-r));
 	}
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		if (es[i].target)
 			ntpc_summarize(es[i].target, key != NULL, &es[i].sum);
+		es[i].cookies_left = nts_session_cookies(es[i].session);
+	}
 	if (key)
 		probe_unsigned(es, n, &eo);
 
 	switch (o.out) {
 	case OUT_TEXT: print_text(es, n, &o, key); break;
-	case OUT_BRIEF: print_brief(es, n); break;
+	case OUT_BRIEF: print_brief(es, n, &o); break;
 	case OUT_JSON: print_json(es, n, &o, key); break;
-	case OUT_PROM: print_prom(es, n); break;
+	case OUT_PROM:
+		print_prom(es, n);
+		if (o.nts)
+			print_prom_nts(es, n);
+		break;
 	case OUT_NAGIOS: status = print_nagios(es, n, &o); goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -902,6 +1412,13 @@ out:
 			if (es[i].target)
 				ntpc_target_fini(es[i].target);
 	free(targets);
+	for (size_t i = 0; i < n; i++) {
+		nts_session_free(es[i].session);
+		if (es[i].ke) {
+			nts_ke_result_wipe(es[i].ke);
+			free(es[i].ke);
+		}
+	}
 	free(es);
 	keyring_free(kr);
 	return status;

@@ -616,6 +616,15 @@ static const struct alert_rule default_rules[] = {
 	  .metric = "sundial_query_up",
 	  .crit = CMP(ALERT_EQ, 0),
 	  .hold = 2 },
+	{ .name = "nts-certificate",
+	  .metric = "sundial_nts_certificate_remaining_seconds",
+	  .warn = CMP(ALERT_LT, 28 * 86400),
+	  .crit = CMP(ALERT_LT, 7 * 86400),
+	  .hold = 1 },
+	{ .name = "nts-key-exchange",
+	  .metric = "sundial_nts_ke_ok",
+	  .crit = CMP(ALERT_EQ, 0),
+	  .hold = 2 },
 };
 
 #undef CMP

@@ -691,8 +691,15 @@ static int start_source(struct collector *c, struct src *s, const struct collect
 		snprintf(err, errlen, "%s:%u: %s: no such source", cfg->file, cfg->line, kind);
 		return -EINVAL;
 	}
-	s->params = (struct source_params){ cfg->target,  cfg->port, cfg->key_id,  cfg->keyfile,
-					    cfg->timeout, cfg->args, cfg->interval };
+	s->params = (struct source_params){ .target = cfg->target,
+					    .port = cfg->port,
+					    .key_id = cfg->key_id,
+					    .keyfile = cfg->keyfile,
+					    .timeout = cfg->timeout,
+					    .args = cfg->args,
+					    .interval = cfg->interval,
+					    .nts = cfg->nts,
+					    .ca = cfg->ca };
 	char e[512] = "";
 	s->st = s->ops->open(&s->params, e, sizeof e);
 	if (!s->st) {

@@ -44,6 +44,7 @@ void collect_config_free(struct collect_config *c)
 		struct collect_source *s = &c->src[i];
 		free(s->target);
 		free(s->keyfile);
+		free(s->ca);
 		for (size_t k = 0; k < s->n_args; k++)
 			free(s->args[k]);
 		free(s->args);
@@ -344,6 +345,15 @@ static int trailing_options(struct ctx *x, const struct conf_line *l, size_t fir
 				return -1;
 			}
 			s->timeout = v;
+		} else if (strcmp(name, "ca") == 0 && s->kind == COLLECT_SERVER) {
+			if (val[0] != '/') {
+				conf_error(l, x->err, x->errlen,
+					   "ca: expected the absolute path of a CA file, not '%s'",
+					   val);
+				return -1;
+			}
+			free(s->ca);
+			s->ca = mem_strdup(val);
 		} else if (strcmp(name, "port") == 0 && s->kind == COLLECT_CAPTURE) {
 			unsigned long p;
 			if (!conf_uint(val, 1, 65535, &p)) {
@@ -396,9 +406,22 @@ static int source(struct ctx *x, const struct conf_line *l)
 	switch (s.kind) {
 	case COLLECT_SERVER:
 	case COLLECT_NTPD:
+		if (s.kind == COLLECT_SERVER && nargs == 2 && strcmp(l->argv[2], "nts") == 0 &&
+		    host_port_ok(t, false)) {
+			if (s.key_id) {
+				conf_error(l, x->err, x->errlen,
+					   "server: nts and key cannot be combined (NTS brings its "
+					   "own keys)");
+				goto bad;
+			}
+			s.nts = true;
+			break;
+		}
 		if (nargs != 1 || !host_port_ok(t, false)) {
 			if (nargs >= 2 && strcmp(l->argv[2], "nts") == 0)
-				conf_error(l, x->err, x->errlen, "nts is not supported yet");
+				conf_error(l, x->err, x->errlen,
+					   "nts: expected 'server HOST[:PORT] nts [ca FILE] "
+					   "[interval DUR]'");
 			else if (nargs >= 2 && strcmp(l->argv[2], "key") == 0)
 				conf_error(l, x->err, x->errlen,
 					   "key: expected key ID keyfile FILE");
@@ -475,6 +498,10 @@ static int source(struct ctx *x, const struct conf_line *l)
 			goto bad;
 		}
 	}
+	if (s.ca && !s.nts) {
+		conf_error(l, x->err, x->errlen, "ca: only with nts ('server HOST nts ca FILE')");
+		goto bad;
+	}
 	s.file = mem_strdup(l->file);
 	s.line = l->line;
 	if (!have_interval)
@@ -486,6 +513,7 @@ static int source(struct ctx *x, const struct conf_line *l)
 bad:
 	free(s.target);
 	free(s.keyfile);
+	free(s.ca);
 	for (size_t k = 0; k < s.n_args; k++)
 		free(s.args[k]);
 	free(s.args);

@@ -17,6 +17,8 @@
  *                           (collect/notify.h; timeout default 10 s, <= 5 m)
  *
  *   server HOST[:PORT] [key ID keyfile FILE] [interval DUR]
+ *   server HOST[:KEPORT] nts [ca FILE] [interval DUR]   (NTS: the NTS-KE
+ *                           server; the NTP server and port it names)
  *   ntpd HOST[:PORT] [key ID keyfile FILE] [interval DUR]
  *   chronyd HOST[:PORT] | /SOCKET [interval DUR]
  *   gpsd [HOST:PORT] [interval DUR]          (default 127.0.0.1:2947)
@@ -25,7 +27,7 @@
  *   exec PATH [ARG...] [timeout DUR] [interval DUR]
  *
  * Settings may be given once; a source may be given once per target.  The
- * directives of later issues (snmp, adsb, NTS) are refused with a message
+ * directives of later issues (snmp, adsb) are refused with a message
  * saying they are not supported yet. */
 #ifndef SUNDIAL_COLLECT_CONFIG_H
 #define SUNDIAL_COLLECT_CONFIG_H
@@ -54,6 +56,8 @@ struct collect_source {
 	double interval;      /* seconds */
 	unsigned long key_id; /* server, ntpd: 0 for none */
 	char *keyfile;	      /* with key_id */
+	bool nts;	      /* server: NTS */
+	char *ca;	      /* server with nts: CA file (NULL: the system's) */
 	unsigned port;	      /* capture: the NTP port (123) */
 	double timeout;	      /* exec: seconds (default: the interval, at most 60 s) */
 	char **args;	      /* exec: the arguments after the path, NULL-terminated */

@@ -6,6 +6,10 @@
  * timestamp; a reply counts only if its origin timestamp echoes one we sent
  * and have not seen answered (RFC 5905 tests 1 and 2).  T1 is read right
  * before send(); T4 is the kernel's receive timestamp (SO_TIMESTAMPNS).
+ * With NTS (net/nts.h) each request carries the session's fields and each
+ * matched reply is checked by the session before anything else is read
+ * from it: the origin timestamp still pairs it with its request, and the
+ * unique identifier and the authenticator must then agree.
  */
 #include "net/ntp_client.h"
 
@@ -25,13 +29,19 @@
 #include "common/mem.h"
 #include "net/addr.h"
 
-#define RECV_BUF 2048
+#define RECV_BUF 4096 /* NTS replies carry up to eight cookies */
+/* A request: the header, then either a MAC or the NTS fields (unique
+ * identifier, a cookie and up to seven placeholders, authenticator). */
+#define SEND_BUF                                                                                   \
+	(NTP_HEADER_LEN + 4 + NTS_UID_LEN + NTS_MAX_COOKIES * (4 + NTS_MAX_COOKIE_LEN) + 128)
 
 void ntpc_target_init(struct ntpc_target *t, const struct ntpc_opts *opts)
 {
 	struct sockaddr_storage keep = t->addr;
+	nts_session *nts = t->nts;
 	memset(t, 0, sizeof *t);
 	t->addr = keep;
+	t->nts = nts;
 	t->n_samples = opts->samples ? opts->samples : 1;
 	t->samples = mem_calloc(t->n_samples, sizeof t->samples[0]);
 	t->fd = -1;
@@ -95,7 +105,7 @@ static bool is_sent_pending(const struct ntpc_sample *s)
 
 static void send_sample(struct ntpc_target *t, struct ntpc_sample *s, const struct ntpc_opts *opts)
 {
-	uint8_t buf[NTP_HEADER_LEN + 4 + 64];
+	uint8_t buf[SEND_BUF];
 	struct ntp_pkt req;
 	memset(&req, 0, sizeof req);
 	req.leap = NTP_LEAP_NONE;
@@ -106,7 +116,23 @@ static void send_sample(struct ntpc_target *t, struct ntpc_sample *s, const stru
 	s->xmt = random64();
 	req.xmt_ts = s->xmt;
 	size_t used = ntp_pkt_encode(&req, buf, sizeof buf);
-	if (opts->key) {
+	if (t->nts) {
+		int rc = nts_request(t->nts, buf, sizeof buf, &used, s->nts_uid);
+		if (rc == -ENOENT) {
+			/* No cookie left (replies were lost or refused): not
+			 * sent, and neither are the samples after it. */
+			s->state = NTPC_S_SKIPPED;
+			s->err = ENOENT;
+			t->stop = true;
+			return;
+		}
+		if (rc != 0) {
+			s->state = NTPC_S_UNREACHABLE;
+			s->err = -rc;
+			s->mono_sent = clock_mono_sec();
+			return;
+		}
+	} else if (opts->key) {
 		int rc = mac_append(opts->key, buf, sizeof buf, &used);
 		if (rc != 0) {
 			s->state = NTPC_S_UNREACHABLE;
@@ -148,7 +174,11 @@ static void handle_reply(struct ntpc_target *t, const uint8_t *buf, size_t len,
 			 const struct timespec *rx, const struct ntpc_opts *opts)
 {
 	struct ntp_pkt p;
-	if (ntp_pkt_decode(buf, len, &p) != NTP_OK || p.mode != NTP_MODE_SERVER) {
+	/* With NTS only the header is decoded here: the session reads the
+	 * extension fields (a reply with eight cookies may be longer than
+	 * ntp_pkt_decode() looks at). */
+	size_t hlen = t->nts && len > NTP_HEADER_LEN ? NTP_HEADER_LEN : len;
+	if (ntp_pkt_decode(buf, hlen, &p) != NTP_OK || p.mode != NTP_MODE_SERVER) {
 		t->malformed++;
 		return;
 	}
@@ -165,7 +195,16 @@ static void handle_reply(struct ntpc_target *t, const uint8_t *buf, size_t len,
 	s->t4 = ntp_ts_from_timespec(rx);
 	s->t2 = p.rec_ts;
 	s->t3 = p.xmt_ts;
-	if (opts->key) {
+	if (t->nts) {
+		/* Before anything else: only an authenticated reply counts
+		 * (RFC 8915 section 5.7), an NTS NAK included. */
+		bool ntsn = ntp_is_kod(&p) && memcmp(p.refid, "NTSN", 4) == 0;
+		s->nts = (uint8_t)nts_reply(t->nts, buf, len, s->nts_uid, ntsn);
+		if (s->nts != NTS_V_OK) {
+			s->state = NTPC_S_AUTH;
+			return;
+		}
+	} else if (opts->key) {
 		s->auth = (uint8_t)mac_verify(opts->key, buf, len, &p);
 		if (s->auth != MAC_VALID) {
 			s->state = NTPC_S_AUTH;
@@ -305,6 +344,8 @@ static double step_target(struct ntpc_target *t, double start, double now,
 		}
 		if (outstanding(t) >= NTPC_MAX_IN_FLIGHT)
 			break; /* sent again as replies or timeouts free room */
+		if (t->nts && nts_session_cookies(t->nts) == 0 && outstanding(t) > 0)
+			break; /* a reply may bring cookies */
 		send_sample(t, s, opts);
 		t->next++;
 	}
@@ -330,6 +371,11 @@ static double step_target(struct ntpc_target *t, double start, double now,
 
 int ntpc_run(struct ntpc_target *targets, size_t n, const struct ntpc_opts *opts)
 {
+	if (opts->key) {
+		for (size_t i = 0; i < n; i++)
+			if (targets[i].nts)
+				return -EINVAL; /* a key or NTS, not both */
+	}
 	raise_fd_limit();
 	unsigned limit = open_limit(opts);
 	struct pollfd *pfd = mem_calloc(n ? n : 1, sizeof *pfd);
@@ -513,8 +559,16 @@ void ntpc_summarize(const struct ntpc_target *t, bool keyed, struct ntpc_summary
 	if (n_auth) {
 		s->status = NTPC_AUTH_FAILED; /* never trust a mix */
 		for (size_t i = 0; i < t->n_samples; i++)
-			if (t->samples[i].state == NTPC_S_AUTH)
+			if (t->samples[i].state == NTPC_S_AUTH) {
 				s->auth = t->samples[i].auth;
+				s->nts = t->samples[i].nts;
+			}
+		if (t->nts) {
+			/* No offset at all: NTS never falls back. */
+			s->best = NULL;
+			s->offset_median = s->offset_spread = 0;
+			s->delay_min = s->delay_median = s->root_distance = 0;
+		}
 	} else if (n_kod) {
 		s->status = NTPC_KOD;
 		for (size_t i = 0; i < t->n_samples; i++)

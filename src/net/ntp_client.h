@@ -3,6 +3,8 @@
  * takes receive timestamps from the kernel, matches replies by the random
  * transmit timestamp they echo, applies RFC 5905's sanity tests and computes
  * offset and delay.  Never touches the local clock; needs no privileges.
+ * Requests are authenticated with a symmetric key (RFC 5905, RFC 8573) or,
+ * for a target with an NTS session, with NTS (RFC 8915): never both.
  */
 #ifndef SUNDIAL_NET_NTP_CLIENT_H
 #define SUNDIAL_NET_NTP_CLIENT_H
@@ -14,6 +16,7 @@
 
 #include "auth/keys.h"
 #include "auth/mac.h"
+#include "net/nts.h"
 #include "wire/ntp.h"
 
 /* What became of one request. */
@@ -23,26 +26,34 @@ enum ntpc_sample_state {
 	NTPC_S_TIMEOUT,	    /* no reply within the timeout */
 	NTPC_S_UNREACHABLE, /* ICMP unreachable, or the send failed */
 	NTPC_S_KOD,	    /* a kiss-o'-death reply */
-	NTPC_S_AUTH,	    /* the reply failed authentication */
+	NTPC_S_AUTH,	    /* the reply failed authentication (see auth or nts) */
 	NTPC_S_INVALID,	    /* zero timestamps or a bad header (tests 3, 7) */
-	NTPC_S_SKIPPED,	    /* not sent: the server said stop or slow down */
+	NTPC_S_SKIPPED,	    /* not sent: the server said stop or slow down, or (err
+			       ENOENT) no NTS cookie was left */
 };
 
 struct ntpc_sample {
 	uint8_t state; /* enum ntpc_sample_state */
 	uint8_t auth;  /* enum mac_verdict, when a key is used */
-	int err;       /* errno of a failed send or an ICMP error */
+	uint8_t nts;   /* enum nts_verdict, with NTS (of a reply; 0 = NTS_V_OK) */
+	int err;       /* errno of a failed send or an ICMP error; ENOENT: SKIPPED
+			  because the NTS session had no cookie left */
 	uint64_t xmt;  /* the random transmit timestamp sent */
 	uint64_t t1, t2, t3, t4;
-	double offset;	      /* seconds, positive: the server is ahead */
-	double delay;	      /* round-trip delay in seconds */
-	double mono_sent;     /* monotonic time of the send (internal) */
-	struct ntp_pkt reply; /* the decoded reply (valid for OK, KOD, INVALID, AUTH) */
+	double offset;		      /* seconds, positive: the server is ahead */
+	double delay;		      /* round-trip delay in seconds */
+	double mono_sent;	      /* monotonic time of the send (internal) */
+	struct ntp_pkt reply;	      /* the decoded reply (valid for OK, KOD, INVALID, AUTH) */
+	uint8_t nts_uid[NTS_UID_LEN]; /* the NTS unique identifier sent */
 };
 
-/* One server address to query; the caller fills addr, the engine the rest. */
+/* One server address to query; the caller fills addr and, for NTS, nts
+ * (before or after ntpc_target_init(), which keeps both); the engine the
+ * rest. */
 struct ntpc_target {
 	struct sockaddr_storage addr;
+	nts_session *nts; /* NULL: no NTS; else borrowed until ntpc_run() returns: each
+			     request spends a cookie, each good reply brings new ones */
 	size_t n_samples;
 	struct ntpc_sample *samples; /* n_samples, owned: ntpc_target_fini() */
 	unsigned long bogus;	     /* replies that matched no request (test 2) */
@@ -70,7 +81,11 @@ void ntpc_target_fini(struct ntpc_target *t);
 
 /* Queries every target in parallel until each has all its samples answered
  * or timed out.  Returns 0, or a negative errno if a socket could not be
- * made at all (the affected targets' samples are UNREACHABLE with err set). */
+ * made at all (the affected targets' samples are UNREACHABLE with err set).
+ * -EINVAL, with nothing sent, if opts->key is set and a target has an NTS
+ * session (one authentication or the other).  An NTS target sends no more
+ * requests than it has cookies: it waits for replies to bring new ones,
+ * and a sample for which none is left is SKIPPED with err ENOENT. */
 int ntpc_run(struct ntpc_target *targets, size_t n, const struct ntpc_opts *opts);
 
 /* The summary of a target's samples. */
@@ -94,10 +109,13 @@ struct ntpc_summary {
 	double root_distance;	   /* of best: (rootdelay + delay)/2 + rootdisp + 2^precision */
 	const char *unsync_reason; /* for NTPC_UNSYNC */
 	uint8_t auth;		   /* enum mac_verdict of the last reply when keyed */
+	uint8_t nts;		   /* enum nts_verdict of the last failed one (AUTH_FAILED) */
 	int err;		   /* errno for NTPC_UNREACHABLE */
 };
 
-/* Summarises t. The pointers are borrowed from t. */
+/* Summarises t. The pointers are borrowed from t.  For an NTS target with
+ * any reply that failed authentication there is no best sample (and no
+ * offset): a mix is never trusted. */
 void ntpc_summarize(const struct ntpc_target *t, bool keyed, struct ntpc_summary *s);
 
 /* RFC 5905 test 6 and 7 of a reply: NULL if usable for synchronisation,

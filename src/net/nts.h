@@ -34,12 +34,12 @@ int nts_request(nts_session *s, uint8_t *buf, size_t cap, size_t *used, uint8_t 
 	__attribute__((warn_unused_result));
 
 enum nts_verdict {
-	NTS_V_OK = 0,	    /* authenticated; its new cookies taken */
-	NTS_V_NAK,	    /* an NTS NAK: the cookie was refused (run a new exchange) */
-	NTS_V_NO_UID,	    /* the unique identifier is missing or not ours */
-	NTS_V_NO_AUTH,	    /* no authenticator */
-	NTS_V_BAD_AUTH,	    /* the authenticator does not verify */
-	NTS_V_MALFORMED,    /* NTS fields that do not parse */
+	NTS_V_OK = 0,	 /* authenticated; its new cookies taken */
+	NTS_V_NAK,	 /* an NTS NAK: the cookie was refused (run a new exchange) */
+	NTS_V_NO_UID,	 /* the unique identifier is missing or not ours */
+	NTS_V_NO_AUTH,	 /* no authenticator */
+	NTS_V_BAD_AUTH,	 /* the authenticator does not verify */
+	NTS_V_MALFORMED, /* NTS fields that do not parse, or fields after the authenticator */
 };
 const char *nts_verdict_name(enum nts_verdict v);
 

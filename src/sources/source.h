@@ -34,6 +34,8 @@ struct source_params {
 	double timeout;	      /* exec: seconds */
 	char *const *args;    /* exec: arguments, NULL-terminated */
 	double interval;      /* seconds between samples */
+	bool nts;	      /* server: NTS (target: the NTS-KE server) */
+	const char *ca;	      /* server with nts: CA file, NULL: the system's */
 };
 
 /* One value a sample found: family is the metric family

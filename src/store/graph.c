@@ -182,6 +182,30 @@ static const struct graph_spec server_graphs[] = {
 	  { "sundial_query_root_distance_seconds" },
 	  1,
 	  false },
+	{ "nts_certificate",
+	  "NTS certificate",
+	  "days",
+	  "Days until the certificate of the server's NTS key exchange expires, as seen at each "
+	  "key exchange (at least hourly); renew it before it reaches zero, or NTS clients stop "
+	  "trusting the server.",
+	  { "sundial_nts_certificate_remaining_seconds" },
+	  1.0 / 86400,
+	  false },
+	{ "nts_key_exchange",
+	  "NTS key exchange",
+	  "seconds",
+	  "Time the NTS key exchange (TCP, TLS 1.3 and the NTS-KE records) took when it ran.",
+	  { "sundial_nts_ke_seconds" },
+	  1,
+	  false },
+	{ "nts_cookies",
+	  "NTS cookies",
+	  "cookies",
+	  "Cookies left for NTS requests; each request spends one and each good reply brings "
+	  "one back, so a falling line means replies are lost or refused.",
+	  { "sundial_nts_cookies" },
+	  1,
+	  false },
 	COMMON_GRAPHS,
 };
 

@@ -1265,3 +1265,284 @@ for key in ("bad_lines", "unknown", "wire_bad", "tshark_bad", "server_bad", "mis
 json.dump(res, sys.stdout)
 PYEOF
 }
+
+# ---------------------------------------------------------------------------
+# NTS (RFC 8915): certificates, NTS servers, and TCP listeners that are not
+# NTS-KE servers (nts_chronyd.sh, nts_ntpsec.sh).
+
+# free_tcp_port: a TCP port free on both 127.0.0.1 and ::1.
+free_tcp_port() {
+	"$PYTHON" - <<'EOF'
+import socket
+for _ in range(100):
+    s4 = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s4.bind(("127.0.0.1", 0))
+    port = s4.getsockname()[1]
+    s6 = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    try:
+        s6.bind(("::1", port))
+    except OSError:
+        continue
+    finally:
+        s6.close()
+    s4.close()
+    print(port)
+    break
+EOF
+}
+
+# _wait_tcp NAME HOST PORT: waits until HOST:PORT accepts TCP connections
+# (at most READY_TIMEOUT s); fails the test if the daemon NAME dies first.
+_wait_tcp() {
+	local name=$1 host=$2 port=$3 pid start now
+	pid=$(_pid_of "$name")
+	start=$(date +%s)
+	until "$PYTHON" -c 'import socket, sys; socket.create_connection((sys.argv[1], int(sys.argv[2])), 0.5).close()' "$host" "$port" 2>/dev/null; do
+		kill -0 "$pid" 2>/dev/null || _daemon_failed "$name" "exited during start-up"
+		now=$(date +%s)
+		[ $((now - start)) -gt "$READY_TIMEOUT" ] &&
+			_daemon_failed "$name" "nothing accepts TCP connections on $host port $port within $READY_TIMEOUT s"
+		sleep 0.2
+	done
+}
+
+# make_nts_certs: certificates for NTS-KE servers in $T/nts, made with
+# openssl (EC P-256 keys, one key for every server certificate):
+#   NTS_CA              the test CA ("CN=sundial test CA"), the one --ca trusts
+#   NTS_KEY             the servers' private key
+#   NTS_CERT            CN=localhost, DNS:localhost, IP:127.0.0.1, IP:::1,
+#                       valid from an hour ago for NTS_CERT_DAYS (90) days,
+#                       until NTS_CERT_NOT_AFTER (Unix time)
+#   NTS_CERT_EXPIRED    the same names, valid 2020-01-01 to 2020-04-01
+#                       (`openssl ca -startdate/-enddate`)
+#   NTS_CERT_WRONGNAME  CN=wrong.example, DNS:wrong.example only
+#   NTS_CERT_UNTRUSTED  the names of NTS_CERT, signed by a second CA
+#   NTS_OTHER_CA        that second CA ("CN=sundial other CA"), trusted by nobody
+# Each certificate file holds the server certificate alone (no chain).
+# shellcheck disable=SC2034 # for the tests
+make_nts_certs() {
+	local d=$T/nts ca
+	command -v openssl >/dev/null 2>&1 || bail_out "openssl is not installed"
+	mkdir -p "$d"
+	NTS_CERT_DAYS=90
+	# A minimal `openssl ca` configuration: the CA's folder comes from
+	# CADIR, the names of each certificate from SAN.
+	cat >"$d/ca.cnf" <<'EOF'
+[ ca ]
+default_ca = test_ca
+[ test_ca ]
+dir = $ENV::CADIR
+database = $dir/index.txt
+new_certs_dir = $dir/newcerts
+serial = $dir/serial
+certificate = $dir/ca.pem
+private_key = $dir/ca.key
+default_md = sha256
+policy = policy_any
+unique_subject = no
+copy_extensions = none
+[ policy_any ]
+commonName = supplied
+[ server_ext ]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = serverAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+subjectAltName = $ENV::SAN
+EOF
+	for ca in ca other-ca; do
+		mkdir -p "$d/$ca/newcerts"
+		: >"$d/$ca/index.txt"
+		echo 1000 >"$d/$ca/serial"
+		openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$d/$ca/ca.key" 2>"$d/openssl.err" &&
+		openssl req -x509 -new -key "$d/$ca/ca.key" -sha256 -days 3650 \
+			-subj "/CN=sundial $([ "$ca" = ca ] && echo test || echo other) CA" \
+			-addext "basicConstraints=critical,CA:TRUE" \
+			-addext "keyUsage=critical,keyCertSign,cRLSign" \
+			-out "$d/$ca/ca.pem" 2>>"$d/openssl.err" ||
+			bail_out "openssl could not make the $ca certificate" "$(cat "$d/openssl.err")"
+	done
+	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$d/server.key" 2>>"$d/openssl.err" &&
+	openssl req -new -key "$d/server.key" -subj "/CN=localhost" -out "$d/server.csr" 2>>"$d/openssl.err" &&
+	openssl req -new -key "$d/server.key" -subj "/CN=wrong.example" -out "$d/wrong.csr" 2>>"$d/openssl.err" ||
+		bail_out "openssl could not make the server key" "$(cat "$d/openssl.err")"
+	# _nts_sign CA OUT SAN ARGS...: the server key's request ($csr)
+	# signed by CA.
+	local csr=server.csr
+	_nts_sign() {
+		local ca=$1 out=$2 san=$3
+		shift 3
+		CADIR=$d/$ca SAN=$san openssl ca -batch -notext -config "$d/ca.cnf" \
+			-extensions server_ext -in "$d/$csr" -out "$d/$out" "$@" \
+			>>"$d/openssl.err" 2>&1 ||
+			bail_out "openssl ca could not make $out" "$(tail -n 20 "$d/openssl.err")"
+	}
+	local names="DNS:localhost,IP:127.0.0.1,IP:::1" t0
+	# Valid from an hour ago (a clock a little behind does not matter) for
+	# NTS_CERT_DAYS days from then: NTS_CERT_NOT_AFTER (Unix time).
+	t0=$(($(date +%s) - 3600))
+	NTS_CERT_NOT_AFTER=$((t0 + NTS_CERT_DAYS * 86400))
+	_nts_sign ca server.pem "$names" -startdate "$(date -u -d "@$t0" +%Y%m%d%H%M%SZ)" \
+		-enddate "$(date -u -d "@$NTS_CERT_NOT_AFTER" +%Y%m%d%H%M%SZ)"
+	_nts_sign ca expired.pem "$names" -startdate 20200101000000Z -enddate 20200401000000Z
+	csr=wrong.csr _nts_sign ca wrongname.pem "DNS:wrong.example" -days "$NTS_CERT_DAYS"
+	_nts_sign other-ca untrusted.pem "$names" -days "$NTS_CERT_DAYS"
+	NTS_CA=$d/ca/ca.pem
+	NTS_OTHER_CA=$d/other-ca/ca.pem
+	NTS_KEY=$d/server.key
+	NTS_CERT=$d/server.pem
+	NTS_CERT_EXPIRED=$d/expired.pem
+	NTS_CERT_WRONGNAME=$d/wrongname.pem
+	NTS_CERT_UNTRUSTED=$d/untrusted.pem
+	echo "# NTS certificates in $d: CA $(openssl x509 -in "$NTS_CA" -noout -subject), server $(openssl x509 -in "$NTS_CERT" -noout -enddate)"
+}
+
+# start_chronyd_nts NAME CERT KEY: chronyd -x as an NTS server ("local
+# stratum 3") with certificate CERT and key KEY: NTP on a free UDP port of
+# 127.0.0.1 and ::1 (chrony's `port`), NTS-KE on a free TCP port of both
+# (`ntsport`), the server keys in $T/NAME (`ntsdumpdir`), and a command
+# socket $T/NAME/chronyd.sock for chronyc.  chronyd 4.3 tells NTS clients
+# the NTP port in an NTPv4 Port Negotiation record whenever `port` is not
+# 123 (nts_ke_server.c), so clients need nothing else to find it.  Sets
+# CHRONYD_NTS_PORT (NTP), CHRONYD_NTS_KEPORT and CHRONYD_NTS_SOCK.
+# shellcheck disable=SC2034 # for the tests
+start_chronyd_nts() {
+	local name=$1 cert=$2 key=$3 dir=$T/$1
+	mkdir -p "$dir"
+	chmod 700 "$dir" # chronyd wants its socket's folder private
+	CHRONYD_NTS_PORT=$(free_udp_port)
+	CHRONYD_NTS_KEPORT=$(free_tcp_port)
+	CHRONYD_NTS_SOCK=$dir/chronyd.sock
+	{
+		echo "port $CHRONYD_NTS_PORT"
+		echo "bindaddress 127.0.0.1"
+		echo "bindaddress ::1"
+		echo "local stratum 3"
+		echo "allow"
+		echo "ntsserverkey $key"
+		echo "ntsservercert $cert"
+		echo "ntsport $CHRONYD_NTS_KEPORT"
+		echo "ntsdumpdir $dir"
+		echo "cmdport 0"
+		echo "bindcmdaddress $CHRONYD_NTS_SOCK"
+		echo "pidfile $dir/chronyd.pid"
+		echo "driftfile $dir/drift"
+	} >"$dir/chrony.conf"
+	_chronyd_spawn "$name"
+	_wait_ready "$name" 127.0.0.1 "$CHRONYD_NTS_PORT" sync
+	_wait_ready "$name" ::1 "$CHRONYD_NTS_PORT" sync
+	_wait_tcp "$name" 127.0.0.1 "$CHRONYD_NTS_KEPORT"
+	_wait_tcp "$name" ::1 "$CHRONYD_NTS_KEPORT"
+	_assert_no_sys_time "$name"
+}
+
+# NTPsec 1.2.2 serves NTS-KE on TCP port 4460 of every address, always (no
+# `nts port` yet), and NTP on 123: one NTPsec NTS server at a time.
+NTPSEC_NTS_KEPORT=4460
+
+# start_ntpsec_nts NAME CERT KEY: NTPsec's ntpd as an NTS server (orphan
+# mode, stratum 5, like start_ntpsec) with `nts enable`, `nts cert CERT`,
+# `nts key KEY`, TLS 1.3 only (`nts mintls TLS1.3`) and its cookie keys in
+# $T/NAME/nts-keys (`nts cookie`); NTP on 127.0.0.1:123 and [::1]:123
+# (NTPsec sends no Port Negotiation: clients use 123), NTS-KE on 4460.
+# Without CAP_SYS_TIME, "disable ntp", "disable kernel".  Each NTS-KE
+# connection is logged in $T/NAME/ntpd.log ("NTSs: NTS-KE from ...").
+start_ntpsec_nts() {
+	local name=$1 cert=$2 key=$3 dir=$T/$1
+	[ -x "$NTPD" ] || bail_out "NTPsec's ntpd ($NTPD) is missing (scripts/install-deps unpacks it)"
+	_have_nosystime || bail_out "neither setpriv nor capsh is installed: ntpd must not run with CAP_SYS_TIME"
+	udp_port_free "$NTPSEC_PORT" || bail_out "UDP port $NTPSEC_PORT is in use on loopback (run the test as root, in its own network namespace)"
+	mkdir -p "$dir"
+	{
+		echo "tos orphan 5 orphanwait 0"
+		echo "disable ntp"
+		echo "disable kernel"
+		echo "interface ignore wildcard"
+		echo "interface listen 127.0.0.1"
+		echo "interface listen ::1"
+		echo "driftfile $dir/drift"
+		echo "statsdir $dir/"
+		# Without a restrict line ntpd 1.2.2 answers no mode 6 query
+		# (ntpq -c ntsinfo times out); these allow everything.
+		echo "restrict default"
+		echo "restrict 127.0.0.1"
+		echo "restrict ::1"
+		echo "nts enable"
+		echo "nts cert $cert"
+		echo "nts key $key"
+		echo "nts cookie $dir/nts-keys"
+		echo "nts mintls TLS1.3"
+	} >"$dir/ntp.conf"
+	_spawn "$name" _nosystime "$NTPD" -n -c "$dir/ntp.conf" -p "$dir/ntpd.pid" -l "$dir/ntpd.log"
+	_wait_ready "$name" 127.0.0.1 "$NTPSEC_PORT" sync
+	_wait_ready "$name" ::1 "$NTPSEC_PORT" sync
+	_wait_tcp "$name" 127.0.0.1 "$NTPSEC_NTS_KEPORT"
+	_wait_tcp "$name" ::1 "$NTPSEC_NTS_KEPORT"
+	_assert_no_sys_time "$name"
+	if grep -q 'syntax error' "$dir/ntpd.log" 2>/dev/null; then
+		_daemon_failed "$name" "ntpd rejected its configuration"
+	fi
+}
+
+# start_tcp_fake NAME MODE: a TCP listener on a free port of 127.0.0.1 and
+# ::1 that is not an NTS-KE server; sets FAKE_TCP_PORT.  MODE:
+#   close    accepts and closes at once
+#   garbage  accepts, sends an HTTP error (not TLS) and closes
+#   silent   accepts, reads and never answers
+start_tcp_fake() {
+	local name=$1 mode=$2
+	FAKE_TCP_PORT=$(free_tcp_port)
+	_spawn "$name" "$PYTHON" -c '
+import select, socket, sys
+port, mode = int(sys.argv[1]), sys.argv[2]
+ls = []
+for fam, a in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
+    s = socket.socket(fam, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((a, port)); s.listen(16); ls.append(s)
+print("ready", flush=True)
+keep = []
+while True:
+    r = select.select(ls + keep, [], [])[0]
+    for s in r:
+        if s in ls:
+            c, _ = s.accept()
+            if mode == "close":
+                c.close()
+            elif mode == "garbage":
+                c.sendall(b"HTTP/1.0 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+                c.close()
+            else:
+                keep.append(c)
+        else:
+            try:
+                d = s.recv(4096)
+            except OSError:
+                d = b""
+            if not d:
+                keep.remove(s); s.close()
+' "$FAKE_TCP_PORT" "$mode"
+	for _ in $(seq 1 50); do
+		grep -q ready "$T/$name/out" 2>/dev/null && return 0
+		kill -0 "$(_pid_of "$name")" 2>/dev/null || _daemon_failed "$name" "did not start"
+		sleep 0.1
+	done
+	_daemon_failed "$name" "not ready after 5 s"
+}
+
+# start_fake_ntske NAME MODE: fake_ntske.py, an NTS-KE server on a free TCP
+# port of 127.0.0.1 and ::1 with NTS_CERT, answering as MODE says (error,
+# warning, nocookies, badaead, notntp, truncated, garbage, noalpn, tls12,
+# plain:PORT); sets FAKE_NTSKE_PORT.  Needs make_nts_certs first.
+start_fake_ntske() {
+	local name=$1 mode=$2
+	FAKE_NTSKE_PORT=$(free_tcp_port)
+	_spawn "$name" "$PYTHON" "$SYS_DIR/fake_ntske.py" "$FAKE_NTSKE_PORT" "$mode" "$NTS_CERT" "$NTS_KEY"
+	for _ in $(seq 1 50); do
+		grep -q ready "$T/$name/out" 2>/dev/null && return 0
+		kill -0 "$(_pid_of "$name")" 2>/dev/null || _daemon_failed "$name" "did not start"
+		sleep 0.1
+	done
+	_daemon_failed "$name" "not ready after 5 s"
+}

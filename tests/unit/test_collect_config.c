@@ -47,7 +47,8 @@ static void full_file(void **st)
 		"gpsd\n"
 		"capture eth0 port 11123\n"
 		"hwmon\n"
-		"exec /usr/local/bin/power-meter --watts \"a b\" timeout 5s interval 300\n";
+		"exec /usr/local/bin/power-meter --watts \"a b\" timeout 5s interval 300\n"
+		"server nts.example.net:4460 nts ca /etc/ssl/ca.pem interval 1m\n";
 	struct collect_config c;
 	char err[512] = "";
 	assert_int_equal(load(text, &c, err, sizeof err), 0);
@@ -70,7 +71,7 @@ static void full_file(void **st)
 	assert_string_equal(c.notify_args[1], "ops");
 	assert_null(c.notify_args[2]);
 	assert_true(c.notify_timeout == 20);
-	assert_int_equal(c.n_src, 8);
+	assert_int_equal(c.n_src, 9);
 	const struct collect_source *s = c.src;
 	assert_int_equal(s[0].kind, COLLECT_SERVER);
 	assert_string_equal(s[0].target, "time.example.net");
@@ -101,6 +102,13 @@ static void full_file(void **st)
 	assert_string_equal(s[7].file, "t.conf");
 	assert_int_equal(s[7].line, 19);
 	assert_string_equal(collect_kind_name(s[7].kind), "exec");
+	assert_int_equal(s[8].kind, COLLECT_SERVER);
+	assert_string_equal(s[8].target, "nts.example.net:4460");
+	assert_true(s[8].nts);
+	assert_string_equal(s[8].ca, "/etc/ssl/ca.pem");
+	assert_true(s[8].interval == 60);
+	assert_false(s[0].nts);
+	assert_null(s[0].ca);
 	collect_config_free(&c);
 }
 
@@ -157,7 +165,14 @@ static void errors(void **st)
 		{ "server\n", "t.conf:1: server: expected HOST[:PORT]" },
 		{ "server a b\n", "t.conf:1: server: expected HOST[:PORT]" },
 		{ "server a:0\n", "t.conf:1: server: expected HOST[:PORT]" },
-		{ "server a nts\n", "t.conf:1: nts is not supported yet" },
+		{ "server a nts extra\n",
+		  "t.conf:1: nts: expected 'server HOST[:PORT] nts [ca FILE]" },
+		{ "server a ca /etc/ca.pem\n", "t.conf:1: ca: only with nts" },
+		{ "server a nts ca etc/ca.pem\n",
+		  "t.conf:1: ca: expected the absolute path of a CA file" },
+		{ "server a nts key 1 keyfile /k\n",
+		  "t.conf:1: server: nts and key cannot be combined" },
+		{ "ntpd a nts\n", "t.conf:1: nts: expected" },
 		{ "server a key 5\n", "t.conf:1: key: expected key ID keyfile FILE" },
 		{ "server a key 0 keyfile /k\n",
 		  "t.conf:1: key: expected a key id from 1 to 65535" },
