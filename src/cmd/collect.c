@@ -37,7 +37,8 @@ enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 64, EXIT_CONFIG = 78 };
 static void help(FILE *f)
 {
 	fprintf(f, "usage: sundial collect [-c FILE] [-f] [--check] [-v]\n"
-		   "The daemon: samples every source, keeps RRD history, serves /metrics.\n\n"
+		   "The daemon: samples every source, keeps RRD history, serves /metrics,\n"
+		   "the dashboard (http://127.0.0.1:8770/) and alerts.\n\n"
 		   "  -c FILE    configuration (default " DEFAULT_CONF
 		   "; without it, what runs locally)\n"
 		   "  --check    read the configuration, say what is wrong, exit\n"
