@@ -25,6 +25,7 @@
 #include "cmd/util.h"
 #include "common/clock.h"
 #include "common/mem.h"
+#include "common/path.h"
 #include "store/graph.h"
 #include "store/rrd.h"
 
@@ -220,38 +221,6 @@ static int parse_args(int argc, char **argv, struct opts *o)
 }
 
 /* --- output files --------------------------------------------------------- */
-
-/* mkdir -p, mode 0755 (less the umask). */
-static int make_dirs(const char *path)
-{
-	char buf[PATH_MAX];
-	struct stat sb;
-
-	if (str_copy(buf, path, sizeof buf) >= sizeof buf)
-		return -ENAMETOOLONG;
-	for (char *p = buf + 1;; p++) {
-		char c = *p;
-
-		if (c != '/' && c != '\0')
-			continue;
-		if (p[-1] != '/') {
-			*p = '\0';
-			if (mkdir(buf, 0755) != 0) {
-				int e = errno;
-
-				if (e != EEXIST)
-					return -e;
-				if (stat(buf, &sb) != 0)
-					return -errno;
-				if (!S_ISDIR(sb.st_mode))
-					return -ENOTDIR;
-			}
-			*p = c;
-		}
-		if (c == '\0')
-			return 0;
-	}
-}
 
 /* Writes n bytes to path through path.tmp and a rename; 0 or a negative
  * errno, with the reason on stderr. */
@@ -507,7 +476,7 @@ static void draw_graph(struct run *r, const struct pair *p, const struct graph_s
 			r->failed++;
 			continue;
 		}
-		rc = r->dir_failed ? -EEXIST : make_dirs(folder);
+		rc = r->dir_failed ? -EEXIST : path_mkdirs(folder, 0755);
 		if (rc != 0) {
 			if (!r->dir_failed)
 				fprintf(stderr, "sundial graph: %s: cannot create the folder: %s\n",

@@ -30,6 +30,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/mem.h"
+#include "common/path.h"
 
 #define DS_NAME "value"
 #define MAX_ARCHIVES 4
@@ -154,40 +155,6 @@ bool rrd_store_path(const rrd_store *st, const struct rrd_series_def *d, char *b
 	       put_part(buf, len, &pos, d->source) && put_str(buf, len, &pos, "/") &&
 	       put_part(buf, len, &pos, d->instance) && put_str(buf, len, &pos, "/") &&
 	       put_part(buf, len, &pos, d->metric) && put_str(buf, len, &pos, ".rrd");
-}
-
-/* mkdir -p: path and its parents, each made with mode if missing. */
-static int make_dirs(const char *path, mode_t mode)
-{
-	char buf[PATH_MAX];
-	struct stat sb;
-
-	if (str_copy(buf, path, sizeof buf) >= sizeof buf)
-		return -ENAMETOOLONG;
-	if (stat(buf, &sb) == 0)
-		return S_ISDIR(sb.st_mode) ? 0 : -ENOTDIR;
-	for (char *p = buf + 1;; p++) {
-		char c = *p;
-
-		if (c != '/' && c != '\0')
-			continue;
-		if (p[-1] != '/') {
-			*p = '\0';
-			if (mkdir(buf, mode) != 0) {
-				int e = errno;
-
-				if (e != EEXIST)
-					return -e;
-				if (stat(buf, &sb) != 0)
-					return -errno;
-				if (!S_ISDIR(sb.st_mode))
-					return -ENOTDIR;
-			}
-			*p = c;
-		}
-		if (c == '\0')
-			return 0;
-	}
 }
 
 /* --- the table of series ----------------------------------------------------- */
@@ -531,7 +498,7 @@ static int prepare(const rrd_store *st, const struct rrd_series_def *d, const ch
 
 	str_copy(dir, path, sizeof dir);
 	*strrchr(dir, '/') = '\0';
-	rc = make_dirs(dir, 0750);
+	rc = path_mkdirs(dir, 0750);
 	if (rc != 0) {
 		seterr(err, errlen, "%s: cannot create the folder: %s", dir, strerror(-rc));
 		return rc;
@@ -598,7 +565,7 @@ rrd_store *rrd_store_open(const char *datadir, const char *daemon, char *err, si
 	n = strlen(st->datadir);
 	while (n > 1 && st->datadir[n - 1] == '/')
 		st->datadir[--n] = '\0';
-	rc = make_dirs(st->datadir, 0750);
+	rc = path_mkdirs(st->datadir, 0750);
 	if (rc != 0) {
 		seterr(err, errlen, "%s: cannot create the data folder: %s", st->datadir,
 		       strerror(-rc));
