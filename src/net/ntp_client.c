@@ -200,8 +200,15 @@ static void handle_reply(struct ntpc_target *t, const uint8_t *buf, size_t len,
 		 * (RFC 8915 section 5.7), an NTS NAK included. */
 		bool ntsn = ntp_is_kod(&p) && memcmp(p.refid, "NTSN", 4) == 0;
 		s->nts = (uint8_t)nts_reply(t->nts, buf, len, s->nts_uid, ntsn);
-		if (s->nts != NTS_V_OK) {
+		if (s->nts == NTS_V_NAK) {
 			s->state = NTPC_S_AUTH;
+			return;
+		}
+		if (s->nts != NTS_V_OK) {
+			/* Anyone who saw the request can send a reply that fails:
+			 * it must not end the wait for the real one (chrony drops
+			 * it too).  The sample fails as AUTH only if no good reply
+			 * comes before its timeout. */
 			return;
 		}
 	} else if (opts->key) {
@@ -357,7 +364,8 @@ static double step_target(struct ntpc_target *t, double start, double now,
 			continue;
 		double deadline = s->mono_sent + opts->timeout;
 		if (now >= deadline) {
-			s->state = NTPC_S_TIMEOUT;
+			/* a reply came and failed NTS: that, not silence */
+			s->state = t->nts && s->nts != NTS_V_OK ? NTPC_S_AUTH : NTPC_S_TIMEOUT;
 		} else {
 			pending = true;
 			if (deadline < wake)

@@ -26,7 +26,9 @@ enum ntpc_sample_state {
 	NTPC_S_TIMEOUT,	    /* no reply within the timeout */
 	NTPC_S_UNREACHABLE, /* ICMP unreachable, or the send failed */
 	NTPC_S_KOD,	    /* a kiss-o'-death reply */
-	NTPC_S_AUTH,	    /* the reply failed authentication (see auth or nts) */
+	NTPC_S_AUTH,	    /* the reply failed authentication (see auth or nts); with NTS:
+			       an NTS NAK, or replies that failed NTS and no good one
+			       before the timeout (a failed one does not end the wait) */
 	NTPC_S_INVALID,	    /* zero timestamps or a bad header (tests 3, 7) */
 	NTPC_S_SKIPPED,	    /* not sent: the server said stop or slow down, or (err
 			       ENOENT) no NTS cookie was left */
