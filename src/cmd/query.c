@@ -1227,8 +1227,8 @@ static int nts_entry(struct entry *e, const char *arg, const struct opts *o)
 	int got = addr_resolve(&ns, o->family, false, &addr, 1, err, sizeof err);
 	if (got <= 0) {
 		e->resolve_err = got < 0 ? got : -ENOENT;
-		str_format(e->message, sizeof e->message, "the NTP server the key exchange named: %s",
-			 err);
+		str_format(e->message, sizeof e->message,
+			   "the NTP server the key exchange named: %s", err);
 		if (o->out == OUT_TEXT || o->out == OUT_BRIEF)
 			log_error("%s", e->message);
 		return 0;
