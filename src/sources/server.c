@@ -120,7 +120,17 @@ static int server_sample(void *st, double timeout, char *err, size_t errlen)
 		s->verdict = s->tgt.samples[0].nts;
 		if (s->verdict == NTS_V_NAK)
 			s->nts_rekey = true;
-		snprintf(err, errlen, "NTS: %s", nts_verdict_name((enum nts_verdict)s->verdict));
+		static const char *const why[] = {
+			[NTS_V_NAK] = "NTS NAK: the server refused the cookie (a new key exchange "
+				      "follows)",
+			[NTS_V_NO_UID] = "a reply without our unique identifier",
+			[NTS_V_NO_AUTH] = "a reply without an NTS authenticator",
+			[NTS_V_BAD_AUTH] = "the reply's NTS authenticator does not verify",
+			[NTS_V_MALFORMED] = "a reply with malformed NTS fields",
+		};
+		unsigned v = s->verdict;
+		snprintf(err, errlen, "NTS: %s",
+			 v < sizeof why / sizeof why[0] && why[v] ? why[v] : "failed");
 		return -EACCES;
 	}
 	if (rc == 0 && s->sum.status != NTPC_OK && s->sum.status != NTPC_UNSYNC) {

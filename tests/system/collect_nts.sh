@@ -9,6 +9,8 @@
 #   - an expired certificate: no time is taken from it (sundial_query_up 0,
 #     sundial_nts_ok 0, sundial_nts_ke_ok 0), the days left are negative
 #     and the nts-certificate alert turns CRITICAL;
+#   - chronyd restarted with new server keys: an NTS NAK for the old
+#     cookie, a new key exchange, and the source works again;
 #   - an untrusted CA: no time either, the key exchange fails.
 
 # shellcheck source=tests/system/lib.sh
@@ -65,6 +67,28 @@ num_is "$(curl -s "http://127.0.0.1:$HP/api/v1/sources" | grep -o '"runs": [0-9]
 F=$(find "$T/data/server" -path "*localhost*" -name 'sundial_nts_certificate_remaining_seconds.rrd' | head -n 1)
 V=$(rrdtool lastupdate "$F" 2>/dev/null | awk -F': ' 'NF == 2 { v = $2 } END { print v }')
 num_is "$(absdiff "$(awk -v s="$V" 'BEGIN { printf "%.4f", s / 86400 }')" "$WANT_DAYS")" '<' 0.01 "NTS: the time left is in the RRD file too"
+
+# chronyd restarted with new server keys: the collector's cookies are
+# refused with an NTS NAK; it runs a new key exchange and goes on.
+stop_daemon chronyd-nts
+rm -f "$T/chronyd-nts/ntskeys"
+_chronyd_spawn chronyd-nts
+_wait_tcp chronyd-nts 127.0.0.1 "$K"
+for _ in $(seq 1 100); do
+	grep -q "localhost:$K: NTS: .*NAK" "$T/collect.log" && break
+	sleep 0.1
+done
+diag "$(grep "localhost:$K" "$T/collect.log" | tail -n 5)"
+like "$(grep "localhost:$K" "$T/collect.log")" "NTS: .*NAK" "new server keys: the old cookie is refused with an NTS NAK (logged)"
+for _ in $(seq 1 100); do
+	grep -q "localhost:$K: works again" "$T/collect.log" && break
+	sleep 0.1
+done
+like "$(grep "localhost:$K" "$T/collect.log")" "works again" "new server keys: a new key exchange, and the source works again"
+num_is "$(nke)" '>=' 1 "new server keys: the restarted chronyd served a key exchange ($(nke))"
+sleep 1.5
+curl -sf "http://127.0.0.1:$HP/metrics" >"$T/m.txt"
+num_is "$(g sundial_nts_ok "localhost:$K")" '==' 1 "new server keys: authenticated again"
 
 # an expired certificate
 num_is "$(g sundial_query_up "127.0.0.1:$KX")" '==' 0 "expired certificate: no time taken"
