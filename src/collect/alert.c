@@ -23,7 +23,6 @@
 #define NAME_GIVEN_MAX 64 /* a NAME after "name" */
 #define NUMBER_MAX 64	  /* octets of a NUMBER word */
 #define COND_TEXT_MAX 160 /* a condition as written, for messages and the default name */
-#define QUOTE_MAX 40	  /* octets of a word shown in an error message */
 #define COND_EXPECTED "a condition ([abs] > >= < <= == != NUMBER, changes or missing)"
 #define OPS_EXPECTED "> >= < <= == !="
 
@@ -41,29 +40,6 @@ const char *alert_state_name(enum alert_state s)
 }
 
 /* --- the parser --- */
-
-/* A word as shown in an error message: at most QUOTE_MAX octets (then
- * "..."), every octet that is not printable ASCII as '?'.  Returned by
- * value, so that a message can quote several words. */
-struct quoted {
-	char s[QUOTE_MAX + 4];
-};
-
-static struct quoted quote(const char *w)
-{
-	struct quoted q;
-	size_t i = 0;
-	for (; w[i] && i < QUOTE_MAX; i++) {
-		unsigned char c = (unsigned char)w[i];
-		q.s[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';
-	}
-	if (w[i]) {
-		memcpy(q.s + i, "...", 3);
-		i += 3;
-	}
-	q.s[i] = '\0';
-	return q;
-}
 
 static bool is_alpha(char c)
 {
@@ -100,12 +76,12 @@ static void where(char *buf, size_t len, const char *w, size_t i)
 	unsigned char c = (unsigned char)w[i];
 	if (c == '\0')
 		str_format(buf, len, "at column %zu of '%s', got the end of the word", i + 1,
-			   quote(w).s);
+			   conf_quote(w).s);
 	else if (c >= 0x20 && c < 0x7f)
-		str_format(buf, len, "at column %zu of '%s', got '%c'", i + 1, quote(w).s, c);
+		str_format(buf, len, "at column %zu of '%s', got '%c'", i + 1, conf_quote(w).s, c);
 	else
-		str_format(buf, len, "at column %zu of '%s', got octet 0x%02x", i + 1, quote(w).s,
-			   c);
+		str_format(buf, len, "at column %zu of '%s', got octet 0x%02x", i + 1,
+			   conf_quote(w).s, c);
 }
 
 static int sel_expected(char *err, size_t errlen, const char *w, size_t i, const char *what)
@@ -128,7 +104,7 @@ static int parse_quoted_value(const char *w, size_t *pos, const char *label, cha
 			str_format(err, errlen,
 				   "unclosed quote in the value of label '%s' in '%s'; end the "
 				   "value with '\"'",
-				   label, quote(w).s);
+				   label, conf_quote(w).s);
 			return -EINVAL;
 		}
 		if (c == '"') {
@@ -154,7 +130,7 @@ static int parse_quoted_value(const char *w, size_t *pos, const char *label, cha
 		if (n + 1 >= outlen) {
 			str_format(err, errlen,
 				   "the value of label '%s' is longer than %zu characters in '%s'",
-				   label, outlen - 1, quote(w).s);
+				   label, outlen - 1, conf_quote(w).s);
 			return -EINVAL;
 		}
 		out[n++] = c;
@@ -183,7 +159,7 @@ static int parse_selector(const char *w, struct alert_rule *r, char *err, size_t
 				    "a metric name (e.g. sundial_daemon_offset_seconds)");
 	if (i >= sizeof r->metric) {
 		str_format(err, errlen, "the metric name is longer than %zu characters: '%s'",
-			   sizeof r->metric - 1, quote(w).s);
+			   sizeof r->metric - 1, conf_quote(w).s);
 		return -EINVAL;
 	}
 	memcpy(r->metric, w, i);
@@ -204,14 +180,14 @@ static int parse_selector(const char *w, struct alert_rule *r, char *err, size_t
 		size_t n = r->n_match, len = i - s;
 		if (n == ALERT_MAX_MATCH) {
 			str_format(err, errlen, "more than %d label matchers in '%s'",
-				   ALERT_MAX_MATCH, quote(w).s);
+				   ALERT_MAX_MATCH, conf_quote(w).s);
 			return -EINVAL;
 		}
 		char *label = r->match_label[n];
 		if (len >= sizeof r->match_label[n]) {
 			str_format(err, errlen,
 				   "a label name is longer than %zu characters in '%s'",
-				   sizeof r->match_label[n] - 1, quote(w).s);
+				   sizeof r->match_label[n] - 1, conf_quote(w).s);
 			return -EINVAL;
 		}
 		memcpy(label, w + s, len);
@@ -219,7 +195,7 @@ static int parse_selector(const char *w, struct alert_rule *r, char *err, size_t
 		for (size_t k = 0; k < n; k++) {
 			if (strcmp(r->match_label[k], label) == 0) {
 				str_format(err, errlen, "label '%s' is matched twice in '%s'",
-					   label, quote(w).s);
+					   label, conf_quote(w).s);
 				return -EINVAL;
 			}
 		}
@@ -248,7 +224,7 @@ static int parse_selector(const char *w, struct alert_rule *r, char *err, size_t
 				str_format(err, errlen,
 					   "the value of label '%s' is longer than %zu characters "
 					   "in '%s'",
-					   label, sizeof r->match_value[n] - 1, quote(w).s);
+					   label, sizeof r->match_value[n] - 1, conf_quote(w).s);
 				return -EINVAL;
 			}
 			memcpy(value, w + s, len);
@@ -267,7 +243,7 @@ static int parse_selector(const char *w, struct alert_rule *r, char *err, size_t
 		}
 		if (w[i] == '\0') {
 			str_format(err, errlen, "unclosed '{' in '%s'; end the matchers with '}'",
-				   quote(w).s);
+				   conf_quote(w).s);
 			return -EINVAL;
 		}
 		return sel_expected(err, errlen, w, i, "',' or '}' after a label value");
@@ -337,7 +313,7 @@ static int parse_cond(struct parser *p, struct alert_cond *c, char *text, size_t
 	*c = (struct alert_cond){ .set = true };
 	if (!w) {
 		str_format(p->err, p->errlen, "expected %s after '%s', got nothing", COND_EXPECTED,
-			   quote(after).s);
+			   conf_quote(after).s);
 		return -EINVAL;
 	}
 	if (strcmp(w, "changes") == 0 || strcmp(w, "missing") == 0) {
@@ -351,7 +327,7 @@ static int parse_cond(struct parser *p, struct alert_cond *c, char *text, size_t
 		if (!w || !parse_op(w, &c->op) || c->op == ALERT_CHANGES ||
 		    c->op == ALERT_MISSING) {
 			str_format(p->err, p->errlen, "expected %s after 'abs', got %s%s%s",
-				   OPS_EXPECTED, w ? "'" : "", w ? quote(w).s : "nothing",
+				   OPS_EXPECTED, w ? "'" : "", w ? conf_quote(w).s : "nothing",
 				   w ? "'" : "");
 			return -EINVAL;
 		}
@@ -362,7 +338,7 @@ static int parse_cond(struct parser *p, struct alert_cond *c, char *text, size_t
 		else if (is_level(w, strlen(w)) || is_level(w, strlen(w) - 1))
 			hint = " (the condition comes before its level)";
 		str_format(p->err, p->errlen, "expected %s after '%s', got '%s'%s", COND_EXPECTED,
-			   quote(after).s, quote(w).s, hint);
+			   conf_quote(after).s, conf_quote(w).s, hint);
 		return -EINVAL;
 	}
 	const char *opw = op_word[c->op];
@@ -370,7 +346,7 @@ static int parse_cond(struct parser *p, struct alert_cond *c, char *text, size_t
 	if (!w || !parse_number(w, &c->value)) {
 		str_format(p->err, p->errlen,
 			   "expected a number (e.g. 0.01, 1e-3, -5) after '%s%s', got %s%s%s",
-			   c->abs ? "abs " : "", opw, w ? "'" : "", w ? quote(w).s : "nothing",
+			   c->abs ? "abs " : "", opw, w ? "'" : "", w ? conf_quote(w).s : "nothing",
 			   w ? "'" : "");
 		return -EINVAL;
 	}
@@ -406,7 +382,7 @@ static int parse_options(struct parser *p, struct alert_rule *r, size_t groups)
 				str_format(p->err, p->errlen,
 					   "expected a number of samples from 1 to %d after "
 					   "'hold', got %s%s%s",
-					   HOLD_MAX, v ? "'" : "", v ? quote(v).s : "nothing",
+					   HOLD_MAX, v ? "'" : "", v ? conf_quote(v).s : "nothing",
 					   v ? "'" : "");
 				return -EINVAL;
 			}
@@ -422,8 +398,8 @@ static int parse_options(struct parser *p, struct alert_rule *r, size_t groups)
 				str_format(p->err, p->errlen,
 					   "expected a name of 1 to %d characters of "
 					   "[A-Za-z0-9_.:-] after 'name', got %s%s%s",
-					   NAME_GIVEN_MAX, v ? "'" : "", v ? quote(v).s : "nothing",
-					   v ? "'" : "");
+					   NAME_GIVEN_MAX, v ? "'" : "",
+					   v ? conf_quote(v).s : "nothing", v ? "'" : "");
 				return -EINVAL;
 			}
 			str_copy(r->name, v, sizeof r->name);
@@ -439,8 +415,8 @@ static int parse_options(struct parser *p, struct alert_rule *r, size_t groups)
 				       "hold and name)";
 			str_format(p->err, p->errlen,
 				   "expected %shold N or name NAME after '%s', got '%s'%s",
-				   groups == 1 && !opts ? "',', " : "", quote(after).s, quote(w).s,
-				   hint);
+				   groups == 1 && !opts ? "',', " : "", conf_quote(after).s,
+				   conf_quote(w).s, hint);
 			return -EINVAL;
 		}
 	}
@@ -488,8 +464,8 @@ int alert_rule_parse(size_t argc, const char *const *argv, struct alert_rule *ou
 				hint = c.op == ALERT_CHANGES ? " ('changes' takes no number)"
 							     : " ('missing' takes no number)";
 			str_format(err, errlen, "expected warn or crit after '%s', got %s%s%s%s",
-				   quote(text).s, w ? "'" : "", w ? quote(w).s : "nothing",
-				   w ? "'" : "", hint);
+				   conf_quote(text).s, w ? "'" : "",
+				   w ? conf_quote(w).s : "nothing", w ? "'" : "", hint);
 			return -EINVAL;
 		}
 		struct alert_cond *level = w[0] == 'w' ? &r.warn : &r.crit;
@@ -497,7 +473,7 @@ int alert_rule_parse(size_t argc, const char *const *argv, struct alert_rule *ou
 			str_format(err, errlen,
 				   "a second condition for %.4s ('%s'); each level takes at most "
 				   "one",
-				   w, quote(text).s);
+				   w, conf_quote(text).s);
 			return -EINVAL;
 		}
 		*level = c;
@@ -513,7 +489,7 @@ int alert_rule_parse(size_t argc, const char *const *argv, struct alert_rule *ou
 			str_format(err, errlen,
 				   "expected hold N or name NAME after '%s %.4s', got ',' (at most "
 				   "two conditions, one warn and one crit)",
-				   quote(text).s, w);
+				   conf_quote(text).s, w);
 			return -EINVAL;
 		}
 	}

@@ -718,3 +718,19 @@ bool conf_bool(const char *s, bool *out)
 	}
 	return false;
 }
+
+struct conf_quoted conf_quote(const char *w)
+{
+	struct conf_quoted q;
+	size_t i = 0;
+	for (; w[i] && i < CONF_QUOTE_MAX; i++) {
+		unsigned char c = (unsigned char)w[i];
+		q.s[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+	}
+	if (w[i]) {
+		memcpy(q.s + i, "...", 3);
+		i += 3;
+	}
+	q.s[i] = '\0';
+	return q;
+}

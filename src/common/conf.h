@@ -59,6 +59,15 @@ bool conf_uint(const char *s, unsigned long min, unsigned long max, unsigned lon
 /* yes/no, on/off, true/false, 1/0 (lower case). */
 bool conf_bool(const char *s, bool *out) __attribute__((warn_unused_result));
 
+/* A word as shown in an error message: at most CONF_QUOTE_MAX octets
+ * (then "..."), every octet that is not printable ASCII as '?'.  Returned
+ * by value, so that a message can quote several words. */
+#define CONF_QUOTE_MAX 40
+struct conf_quoted {
+	char s[CONF_QUOTE_MAX + 4];
+};
+struct conf_quoted conf_quote(const char *w);
+
 /* Formats an error about line l into err: "FILE:LINE: " + the message. */
 void conf_error(const struct conf_line *l, char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

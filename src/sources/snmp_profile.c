@@ -16,9 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/conf.h"
 #include "common/mem.h"
 
-#define QUOTE_MAX 40	 /* octets of a word shown in an error message */
 #define NUMBER_MAX 32	 /* octets of a scale */
 #define MS_STRING_MAX 64 /* octets of an ms-string */
 #define MS_DIGITS_MAX 20
@@ -68,28 +68,6 @@ const char *snmp_profile_type_name(enum snmp_profile_type t)
 }
 
 /* --- words --- */
-
-/* A word as shown in an error message: at most QUOTE_MAX octets (then
- * "..."), every octet that is not printable ASCII as '?'. */
-struct quoted {
-	char s[QUOTE_MAX + 4];
-};
-
-static struct quoted quote(const char *w)
-{
-	struct quoted q;
-	size_t i = 0;
-	for (; w[i] && i < QUOTE_MAX; i++) {
-		unsigned char c = (unsigned char)w[i];
-		q.s[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';
-	}
-	if (w[i]) {
-		memcpy(q.s + i, "...", 3);
-		i += 3;
-	}
-	q.s[i] = '\0';
-	return q;
-}
 
 static bool is_digit(char c)
 {
@@ -238,7 +216,7 @@ static int oid_word(struct parser *ps, const struct conf_line *l, const char *w,
 		return bad(ps, l,
 			   "'%s' is not an OID: expected dotted decimal like 1.3.6.1.2.1.1.2.0 "
 			   "(2 to 128 arcs, each at most 4294967295, no leading zeros)",
-			   quote(w).s);
+			   conf_quote(w).s);
 	return 0;
 }
 
@@ -248,7 +226,7 @@ static int name_word(struct parser *ps, const struct conf_line *l, const char *w
 	if (!name_ok(w, SNMP_PROFILE_NAME_MAX))
 		return bad(ps, l,
 			   "'%s' is not a valid %s: expected " NAME_SYNTAX ", at most %d octets",
-			   quote(w).s, what, SNMP_PROFILE_NAME_MAX);
+			   conf_quote(w).s, what, SNMP_PROFILE_NAME_MAX);
 	str_copy(out, w, SNMP_PROFILE_NAME_MAX + 1);
 	return 0;
 }
@@ -271,7 +249,7 @@ static int enum_parse(struct parser *ps, const struct conf_line *l, const char *
 			return bad(ps, l,
 				   "'enum' needs VALUE=LABEL pairs separated by ',', e.g. "
 				   "'enum 0=notAvailable,1=synchronized' (got '%s')",
-				   quote(w).s);
+				   conf_quote(w).s);
 		size_t vn = (size_t)(eq - s), ln = n - vn - 1, i = 0;
 		bool neg = vn > 0 && s[0] == '-';
 		i = neg;
@@ -285,7 +263,7 @@ static int enum_parse(struct parser *ps, const struct conf_line *l, const char *
 			v = -v;
 		if (!ok || v < INT32_MIN || v > (long long)UINT32_MAX)
 			return bad(ps, l, "'enum' value in '%s' must be an integer from %d to %u",
-				   quote(w).s, INT32_MIN, UINT32_MAX);
+				   conf_quote(w).s, INT32_MIN, UINT32_MAX);
 		const char *lab = eq + 1;
 		ok = ln > 0 && ln <= SNMP_PROFILE_ENUM_LABEL_MAX && is_alpha(lab[0]);
 		for (size_t k = 0; ok && k < ln; k++)
@@ -295,7 +273,7 @@ static int enum_parse(struct parser *ps, const struct conf_line *l, const char *
 				ps, l,
 				"'enum' label in '%s' must be [A-Za-z][A-Za-z0-9_-]*, at most %d "
 				"octets",
-				quote(w).s, SNMP_PROFILE_ENUM_LABEL_MAX);
+				conf_quote(w).s, SNMP_PROFILE_ENUM_LABEL_MAX);
 		for (size_t k = 0; k < o->n_enums; k++)
 			if (o->enums[k].value == v)
 				return bad(ps, l, "'enum' gives the value %lld twice", v);
@@ -332,12 +310,12 @@ static int unit_parse(struct parser *ps, const struct conf_line *l, const char *
 	if (!w[n])
 		for (size_t i = 0; i < sizeof unit_hints / sizeof *unit_hints; i++)
 			if (strcmp(low, unit_hints[i].unit) == 0)
-				return bad(ps, l, "'%s' is not a base unit: write '%s'", quote(w).s,
-					   unit_hints[i].hint);
+				return bad(ps, l, "'%s' is not a base unit: write '%s'",
+					   conf_quote(w).s, unit_hints[i].hint);
 	return bad(ps, l,
 		   "unknown unit '%s': expected seconds, bytes, celsius, ratio, volts, amperes, "
 		   "watts, joules, hertz or meters",
-		   quote(w).s);
+		   conf_quote(w).s);
 }
 
 /* The words of a scalar or column from argv[first] on: TYPE [OPTION...].
@@ -362,7 +340,7 @@ static int object_parse(struct parser *ps, const struct conf_line *l, size_t fir
 	if (ti == sizeof types / sizeof *types)
 		return bad(ps, l,
 			   "unknown type '%s': expected gauge, counter, counter64, string or enum",
-			   quote(tw).s);
+			   conf_quote(tw).s);
 	o->type = types[ti];
 	bool numeric = o->type == SNMP_PROFILE_GAUGE || o->type == SNMP_PROFILE_COUNTER ||
 		       o->type == SNMP_PROFILE_COUNTER64;
@@ -396,7 +374,7 @@ static int object_parse(struct parser *ps, const struct conf_line *l, size_t fir
 				return bad(ps, l,
 					   "'scale' needs a finite nonzero decimal number such as "
 					   "0.01 or 1024, not '%s'",
-					   quote(v).s);
+					   conf_quote(v).s);
 		} else if (strcmp(opt, "enum") == 0) {
 			dup = seen_enum;
 			seen_enum = true;
@@ -408,7 +386,7 @@ static int object_parse(struct parser *ps, const struct conf_line *l, size_t fir
 			dup = o->ms_string;
 			if (!dup && strcmp(v, "ms-string") != 0)
 				return bad(ps, l, "unknown parser '%s': expected 'parse ms-string'",
-					   quote(v).s);
+					   conf_quote(v).s);
 			if (!dup && o->type != SNMP_PROFILE_GAUGE)
 				return bad(ps, l, "'parse ms-string' needs the type gauge, not %s",
 					   tw);
@@ -431,7 +409,7 @@ static int object_parse(struct parser *ps, const struct conf_line *l, size_t fir
 				return bad(ps, l,
 					   "'mul %s': table '%s' has no column '%s' before this "
 					   "line",
-					   quote(v).s, t->name, quote(v).s);
+					   conf_quote(v).s, t->name, conf_quote(v).s);
 			const struct snmp_profile_object *m = &t->col[k];
 			if (m->type == SNMP_PROFILE_STRING || m->type == SNMP_PROFILE_ENUM)
 				return bad(ps, l, "'mul %s' needs a numeric column, not a %s",
@@ -447,7 +425,7 @@ static int object_parse(struct parser *ps, const struct conf_line *l, size_t fir
 			return bad(ps, l,
 				   "unknown option '%s' for %s '%s': expected unit, scale, enum, "
 				   "parse, mul, optional or hidden",
-				   quote(opt).s, what, o->name);
+				   conf_quote(opt).s, what, o->name);
 		}
 		if (dup)
 			return bad(ps, l, "'%s' is given twice", opt);
@@ -573,13 +551,13 @@ static int directive(struct parser *ps, const struct conf_line *l)
 			return bad(ps, l,
 				   "'%s' is not a valid profile name: expected [a-z][a-z0-9]*, "
 				   "at most %d octets",
-				   quote(l->argv[1]).s, SNMP_PROFILE_PNAME_MAX);
+				   conf_quote(l->argv[1]).s, SNMP_PROFILE_PNAME_MAX);
 		str_copy(p->name, l->argv[1], sizeof p->name);
 		return 0;
 	}
 	if (!p->name[0])
 		return bad(ps, l, "the first directive must be 'profile NAME', not '%s'",
-			   quote(d).s);
+			   conf_quote(d).s);
 
 	if (strcmp(d, "description") == 0) {
 		if (p->description)
@@ -616,7 +594,7 @@ static int directive(struct parser *ps, const struct conf_line *l)
 			return bad(ps, l,
 				   "'%s' is not a MIB name: expected [A-Za-z][A-Za-z0-9_-]*, at "
 				   "most %d octets",
-				   quote(n).s, SNMP_PROFILE_NAME_MAX);
+				   conf_quote(n).s, SNMP_PROFILE_NAME_MAX);
 		str_copy(leg.name, n, sizeof leg.name);
 		p->legacy = mem_realloc(p->legacy, (p->n_legacy + 1) * sizeof *p->legacy);
 		p->legacy[p->n_legacy++] = leg;
@@ -696,7 +674,7 @@ static int directive(struct parser *ps, const struct conf_line *l)
 			return bad(ps, l,
 				   "'%s' is not a column number: expected 1 to 4294967295 (the "
 				   "last arc of the column's OID under the entry)",
-				   quote(sw).s);
+				   conf_quote(sw).s);
 		for (size_t i = 0; i < t->n_col; i++) {
 			if (strcmp(t->col[i].name, o.name) == 0)
 				return bad(ps, l, "table '%s' already has a column '%s' at line %u",
@@ -717,7 +695,7 @@ static int directive(struct parser *ps, const struct conf_line *l)
 	return bad(ps, l,
 		   "unknown directive '%s': expected profile, description, detect, legacy, "
 		   "scalar, table or column",
-		   quote(d).s);
+		   conf_quote(d).s);
 }
 
 static void object_free(struct snmp_profile_object *o)
