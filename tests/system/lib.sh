@@ -294,15 +294,16 @@ probe_key() {
 # ---------------------------------------------------------------------------
 # Ports and probes.
 
-# free_udp_port: a UDP port free on both 127.0.0.1 and ::1.
-free_udp_port() {
-	"$PYTHON" - <<'EOF'
-import socket
+# _free_port udp|tcp: a port of that protocol free on both 127.0.0.1 and ::1.
+_free_port() {
+	"$PYTHON" - "$1" <<'EOF'
+import socket, sys
+kind = socket.SOCK_DGRAM if sys.argv[1] == "udp" else socket.SOCK_STREAM
 for _ in range(100):
-    s4 = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s4 = socket.socket(socket.AF_INET, kind)
     s4.bind(("127.0.0.1", 0))
     port = s4.getsockname()[1]
-    s6 = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    s6 = socket.socket(socket.AF_INET6, kind)
     try:
         s6.bind(("::1", port))
     except OSError:
@@ -314,6 +315,9 @@ for _ in range(100):
     break
 EOF
 }
+
+# free_udp_port: a UDP port free on both 127.0.0.1 and ::1.
+free_udp_port() { _free_port udp; }
 
 # udp_port_free PORT
 udp_port_free() {
@@ -1271,25 +1275,7 @@ PYEOF
 # NTS-KE servers (nts_chronyd.sh, nts_ntpsec.sh).
 
 # free_tcp_port: a TCP port free on both 127.0.0.1 and ::1.
-free_tcp_port() {
-	"$PYTHON" - <<'EOF'
-import socket
-for _ in range(100):
-    s4 = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s4.bind(("127.0.0.1", 0))
-    port = s4.getsockname()[1]
-    s6 = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-    try:
-        s6.bind(("::1", port))
-    except OSError:
-        continue
-    finally:
-        s6.close()
-    s4.close()
-    print(port)
-    break
-EOF
-}
+free_tcp_port() { _free_port tcp; }
 
 # _wait_tcp NAME HOST PORT: waits until HOST:PORT accepts TCP connections
 # (at most READY_TIMEOUT s); fails the test if the daemon NAME dies first.
