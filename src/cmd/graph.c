@@ -222,6 +222,20 @@ static int parse_args(int argc, char **argv, struct opts *o)
 
 /* --- output files --------------------------------------------------------- */
 
+/* The end of writing a file through tmp: renamed to path if e (an errno
+ * met while writing) is 0, else removed with a message.  0 or -errno. */
+static int publish(const char *tmp, const char *path, int e)
+{
+	if (e == 0 && rename(tmp, path) != 0)
+		e = errno;
+	if (e != 0) {
+		fprintf(stderr, "sundial graph: %s: cannot write it: %s\n", path, strerror(e));
+		unlink(tmp);
+		return -e;
+	}
+	return 0;
+}
+
 /* Writes n bytes to path through path.tmp and a rename; 0 or a negative
  * errno, with the reason on stderr. */
 static int write_file(const char *path, const void *data, size_t n)
@@ -254,14 +268,7 @@ static int write_file(const char *path, const void *data, size_t n)
 	}
 	if (close(fd) != 0 && e == 0)
 		e = errno;
-	if (e == 0 && rename(tmp, path) != 0)
-		e = errno;
-	if (e != 0) {
-		fprintf(stderr, "sundial graph: %s: cannot write it: %s\n", path, strerror(e));
-		unlink(tmp);
-		return -e;
-	}
-	return 0;
+	return publish(tmp, path, e);
 }
 
 /* OUTDIR joined with rel, for messages and files ("." left out). */
@@ -621,13 +628,8 @@ static int write_index(const struct run *r)
 		e = EIO;
 	if (fclose(f) != 0 && e == 0)
 		e = errno;
-	if (e == 0 && rename(tmp, path) != 0)
-		e = errno;
-	if (e != 0) {
-		fprintf(stderr, "sundial graph: %s: cannot write it: %s\n", path, strerror(e));
-		unlink(tmp);
-		return -e;
-	}
+	if ((e = publish(tmp, path, e)) != 0)
+		return e;
 	if (!o->quiet && !o->json)
 		printf("%s\n", path);
 	return 0;
