@@ -128,7 +128,8 @@ static void changed(struct collector *c, struct src *s, const char *metric,
 
 /* One sample of a series through the alert rules. */
 static void evaluate(struct collector *c, struct src *s, const char *family, const char *const *ln,
-		     const char *const *lv, size_t n, const char *metric, double t, double v)
+		     const char *const *lv, size_t n, const char *metric, bool first, double t,
+		     double v)
 {
 	if (!c->alerts)
 		return;
@@ -138,10 +139,7 @@ static void evaluate(struct collector *c, struct src *s, const char *family, con
 	size_t k = alert_eval(c->alerts, family, ln, lv, n, key, t, v, ch, 8);
 	for (size_t i = 0; i < k && i < 8; i++)
 		changed(c, s, metric, &ch[i]);
-	bool known = false;
-	for (size_t i = 0; i < s->n_series && !known; i++)
-		known = strcmp(s->rrd_metric[i], metric) == 0;
-	if (!known) { /* its first sample: its states, OK, into /metrics */
+	if (first) { /* its first sample: its states, OK, into /metrics */
 		struct new_states ns = { c, s, key, metric, t };
 		alert_each(c->alerts, export_new, &ns);
 	}
@@ -161,7 +159,7 @@ static void evaluate_missing(struct collector *c, struct src *s, double t)
 			ln[k] = metric_family_label_name(f, k);
 			lv[k] = metric_series_label_value(ms, k);
 		}
-		evaluate(c, s, metric_family_name(f), ln, lv, n, s->rrd_metric[i], t, NAN);
+		evaluate(c, s, metric_family_name(f), ln, lv, n, s->rrd_metric[i], false, t, NAN);
 	}
 }
 
@@ -231,11 +229,12 @@ static void put(struct collector *c, struct src *s, const char *name, const char
 	metric_series *ms = metrics_series(f, sn.label_values);
 	metrics_set(ms, t, v);
 	const char *metric = sn.rrd_metric;
-	evaluate(c, s, name, sn.label_names, sn.label_values, sn.n_labels, metric, t, v);
 	size_t idx = s->n_series;
 	for (size_t i = 0; i < s->n_series && idx == s->n_series; i++)
 		if (s->series[i] == ms)
 			idx = i;
+	evaluate(c, s, name, sn.label_names, sn.label_values, sn.n_labels, metric,
+		 idx == s->n_series, t, v);
 	if (idx == s->n_series) {
 		if (s->n_series == s->cap_series) {
 			s->cap_series = s->cap_series ? 2 * s->cap_series : 16;
