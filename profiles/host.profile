@@ -4,6 +4,9 @@
 
 profile host
 description "Hosts with net-snmp (HOST-RESOURCES-MIB, IF-MIB, UCD-SNMP-MIB)"
+# Generic: chosen by detection only when no vendor profile fits (a LANTIME
+# runs net-snmp too, and is read with the meinberg profile).
+fallback
 
 detect 1.3.6.1.2.1.25.1.1.0                  # hrSystemUptime
 detect 1.3.6.1.4.1.2021.10.1.5.1             # UCD laLoadInt.1

@@ -1,6 +1,6 @@
 # meinberg.profile - Meinberg LANTIME time servers (LTOS 6 and later) through
 # MBG-SNMP-LTNG-MIB (enterprises.5597.30).  The object names in the comments
-# are the MIB's; see sundial-snmp(8) and src/sources/snmp_profile.h for the
+# are the MIB's; see sundial-snmp(1) and src/sources/snmp_profile.h for the
 # syntax.  Copy this file to add objects: profiles are data, not code.
 
 profile meinberg
@@ -27,10 +27,10 @@ column state 4 enum enum 0=notAvailable,1=synchronized,2=notSynchronized
 column substate 5 enum enum "-1=mrsRefNone,0=notAvailable,1=gpsSync,2=gpsTracking,3=gpsAntennaDisconnected,4=gpsWarmBoot,5=gpsColdBoot,6=gpsAntennaShortCircuit,50=lwNeverSync,51=lwNotSync,52=lwSync,100=tcrNotSync,101=tcrSync,149=mrsIntOscSync,150=mrsGpsSync,151=mrs10MhzSync,152=mrsPpsInSync,153=mrs10MhzPpsInSync,154=mrsIrigSync,155=mrsNtpSync,156=mrsPtpIeee1588Sync,157=mrsPtpOverE1Sync,158=mrsFixedFreqInSync,159=mrsPpsStringSync,160=mrsVarFreqGpioSync,161=mrsReserved,162=mrsDcf77PzfSync,163=mrsLongwaveSync,164=mrsGlonassGpsSync,165=mrsHavequickSync,166=mrsExtOscSync,167=mrsSyncE"
 # StatusA/StatusB mean good satellites (GPS), correlation (PZF) and field
 # strength (long wave): the collector interprets them by the type above.
-column status_a 6 gauge                                     # mbgLtNgRefclockStatusA
-column max_status_a 7 gauge                                 # mbgLtNgRefclockMaxStatusA
-column status_b 8 gauge                                     # mbgLtNgRefclockStatusB
-column max_status_b 9 gauge                                 # mbgLtNgRefclockMaxStatusB
+column statusa 6 gauge                                       # mbgLtNgRefclockStatusA
+column statusa_max 7 gauge optional                            # mbgLtNgRefclockMaxStatusA
+column statusb 8 gauge                                       # mbgLtNgRefclockStatusB
+column statusb_max 9 gauge optional                            # mbgLtNgRefclockMaxStatusB
 column leap 10 enum enum 0=notAvailable,1=leapSecondAnnounced optional   # mbgLtNgRefclockAdditionalInfo
 
 # mbgLtNgNtp

@@ -8,5 +8,6 @@ int cmd_status(int argc, char **argv);
 int cmd_traffic(int argc, char **argv);
 int cmd_collect(int argc, char **argv);
 int cmd_graph(int argc, char **argv);
+int cmd_snmp(int argc, char **argv);
 
 #endif

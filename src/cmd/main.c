@@ -20,6 +20,7 @@ static const struct {
 	  "a time server's clients, rates and response times, from packets" },
 	{ "collect", cmd_collect, "the daemon: history in RRD files, /metrics, dashboard" },
 	{ "graph", cmd_graph, "draw stored history as SVG or PNG files, without the daemon" },
+	{ "snmp", cmd_snmp, "read an SNMP agent once through a profile (Meinberg, hosts)" },
 };
 
 static void usage(FILE *f)

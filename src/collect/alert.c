@@ -533,8 +533,8 @@ static const struct alert_rule default_rules[] = {
 	  .warn = ABS(ALERT_GT, 0.01),
 	  .crit = ABS(ALERT_GT, 0.1),
 	  .hold = 3 },
-	/* The daemons' system jitter is not among the collector's series; the
-	 * sources' jitter is. */
+	/* Per upstream: the daemon's own jitter (sundial_daemon_jitter_seconds)
+	 * follows its system peer's. */
 	{ .name = "source-jitter",
 	  .metric = "sundial_daemon_source_jitter_seconds",
 	  .warn = CMP(ALERT_GT, 0.005),
@@ -601,6 +601,27 @@ static const struct alert_rule default_rules[] = {
 	  .metric = "sundial_nts_ke_ok",
 	  .crit = CMP(ALERT_EQ, 0),
 	  .hold = 2 },
+	/* Meinberg LANTIME through SNMP (profiles/meinberg.profile):
+	 * mbgLtNgRefclockState notSynchronized(2), mbgLtNgNtpCurrentState
+	 * notSynchronized(1), and the receivers' signal. */
+	{ .name = "meinberg-refclock",
+	  .metric = "sundial_snmp_meinberg_refclock_state",
+	  .crit = CMP(ALERT_EQ, 2),
+	  .hold = 3 },
+	{ .name = "meinberg-ntp",
+	  .metric = "sundial_snmp_meinberg_ntp_state",
+	  .crit = CMP(ALERT_EQ, 1),
+	  .hold = 3 },
+	{ .name = "meinberg-correlation",
+	  .metric = "sundial_snmp_meinberg_refclock_correlation_ratio",
+	  .warn = CMP(ALERT_LT, 0.6),
+	  .crit = CMP(ALERT_LT, 0.3),
+	  .hold = 3 },
+	{ .name = "meinberg-field-strength",
+	  .metric = "sundial_snmp_meinberg_refclock_field_strength_ratio",
+	  .warn = CMP(ALERT_LT, 0.2),
+	  .crit = CMP(ALERT_LT, 0.05),
+	  .hold = 3 },
 };
 
 #undef CMP

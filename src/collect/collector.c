@@ -308,14 +308,48 @@ static double sample_timeout(const struct src *s)
 }
 
 /* One sample (in the source's thread, or on the loop for those that do not
- * wait). */
+ * wait).  An asynchronous source's sample may go on (s->in_flight). */
 static void sample_one(struct src *s)
 {
 	s->err[0] = '\0';
-	double t0 = clock_mono_sec();
+	s->t0 = clock_mono_sec();
 	s->t_real = clock_real_sec();
 	s->rc = s->ops->sample(s->st, sample_timeout(s), s->err, sizeof s->err);
-	s->took = clock_mono_sec() - t0;
+	s->in_flight = s->rc == -EINPROGRESS && s->ops->step;
+	s->took = clock_mono_sec() - s->t0;
+}
+
+/* Drives an asynchronous source's sample; publishes it once it ends. */
+static void step_source(struct collector *c, struct src *s, bool readable)
+{
+	double wait = -1;
+	char e[sizeof s->err] = "";
+	int rc = s->ops->step(s->st, readable, &wait, e, sizeof e);
+	if (!s->in_flight)
+		return; /* what came between samples */
+	if (rc == -EINPROGRESS) {
+		if (wait >= 0) {
+			struct timeval tv = { (time_t)wait,
+					      (suseconds_t)((wait - floor(wait)) * 1e6) };
+			evtimer_add(s->step_ev, &tv);
+		}
+		return;
+	}
+	evtimer_del(s->step_ev);
+	s->in_flight = false;
+	s->rc = rc;
+	str_copy(s->err, e, sizeof s->err);
+	s->took = clock_mono_sec() - s->t0;
+	publish(c, s);
+	sched_done(c->sch, s->job);
+}
+
+static void on_step(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct src *s = arg;
+	step_source(s->c, s, false);
 }
 
 static void *src_thread(void *arg)
@@ -369,6 +403,10 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 			continue;
 		}
 		sample_one(s);
+		if (s->in_flight) {
+			step_source(c, s, false);
+			continue;
+		}
 		publish(c, s);
 		sched_done(c->sch, s->job);
 	}
@@ -672,6 +710,10 @@ static void on_source_fd(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	struct src *s = arg;
+	if (s->ops->step) {
+		step_source(s->c, s, true);
+		return;
+	}
 	char e[300];
 	(void)s->ops->readable(s->st, e, sizeof e); /* the next sample reports it */
 }
@@ -698,7 +740,10 @@ static int start_source(struct collector *c, struct src *s, const struct collect
 					    .args = cfg->args,
 					    .interval = cfg->interval,
 					    .nts = cfg->nts,
-					    .ca = cfg->ca };
+					    .ca = cfg->ca,
+					    .profile = cfg->profile,
+					    .credentials = cfg->credentials,
+					    .retries = cfg->retries };
 	char e[512] = "";
 	s->st = s->ops->open(&s->params, e, sizeof e);
 	if (!s->st) {
@@ -714,6 +759,8 @@ static int start_source(struct collector *c, struct src *s, const struct collect
 				 cfg->file, cfg->line, kind, cfg->target);
 			return -EIO;
 		}
+		if (s->ops->step)
+			s->step_ev = evtimer_new(c->base, on_step, s);
 	}
 	s->threaded = s->ops->threaded;
 	if (s->threaded) {
@@ -761,6 +808,8 @@ static void stop_source(struct collector *c, struct src *s)
 	free(s->alert_series);
 	if (s->fd_ev)
 		event_free(s->fd_ev);
+	if (s->step_ev)
+		event_free(s->step_ev);
 	if (s->ops && s->st)
 		s->ops->close(s->st);
 	memset(s, 0, sizeof *s);
@@ -806,6 +855,39 @@ static void schedule_sources(struct collector *c, struct src *v, size_t n)
 	}
 }
 
+static void on_agentx(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	collector_agentx_publish(arg);
+}
+
+/* The subagent, and a timer that hands it the values every second. */
+static int start_agentx(struct collector *c, const struct collect_config *cfg, char *err,
+			size_t errlen)
+{
+	char e[300];
+	c->agentx = agentx_new(cfg->agentx_socket, e, sizeof e);
+	if (!c->agentx) {
+		snprintf(err, errlen, "agentx %s: %s",
+			 cfg->agentx_socket ? cfg->agentx_socket : AGENTX_DEFAULT_SOCKET, e);
+		return -EIO;
+	}
+	c->ax_tick = event_new(c->base, -1, EV_PERSIST, on_agentx, c);
+	struct timeval tv = { 1, 0 };
+	evtimer_add(c->ax_tick, &tv);
+	return 0;
+}
+
+static void stop_agentx(struct collector *c)
+{
+	if (c->ax_tick)
+		event_free(c->ax_tick);
+	c->ax_tick = NULL;
+	agentx_free(c->agentx);
+	c->agentx = NULL;
+}
+
 static bool same_str(const char *a, const char *b)
 {
 	return (!a && !b) || (a && b && strcmp(a, b) == 0);
@@ -829,6 +911,7 @@ static void do_reload(struct collector *c)
 	if (!same_str(n->datadir, o->datadir) || !same_str(n->listen, o->listen) ||
 	    !same_str(n->user, o->user) || !same_str(n->rrdcached, o->rrdcached))
 		log_warn("SIGHUP: datadir, listen, user and rrdcached change only with a restart");
+	bool ax_changed = n->agentx != o->agentx || !same_str(n->agentx_socket, o->agentx_socket);
 	char err[512];
 	uint32_t gen = c->gen + 1;
 	struct src *v = start_sources(c, n, gen, err, sizeof err);
@@ -849,6 +932,11 @@ static void do_reload(struct collector *c)
 	c->src = v;
 	c->n_src = n->n_src;
 	setup_alerts(c, n);
+	if (ax_changed) {
+		stop_agentx(c);
+		if (n->agentx && start_agentx(c, n, err, sizeof err) != 0)
+			log_warn("SIGHUP: %s", err);
+	}
 	schedule_sources(c, v, n->n_src);
 	log_info("SIGHUP: %zu sources, %zu alert rules", n->n_src, c->n_rules);
 	evtimer_del(c->tick);
@@ -912,6 +1000,8 @@ collector *collector_new(const struct collect_config *cfg, char *err, size_t err
 		snprintf(err, errlen, "notify %s: cannot start it", cfg->notify);
 		goto fail;
 	}
+	if (cfg->agentx && start_agentx(c, cfg, err, errlen) != 0)
+		goto fail;
 	schedule_sources(c, c->src, c->n_src);
 	return c;
 fail:
@@ -936,6 +1026,7 @@ void collector_free(collector *c)
 	if (!c)
 		return;
 	stop_sources(c);
+	stop_agentx(c);
 	notify_free(c->notify);
 	alert_set_free(c->alerts);
 	free(c->rules);

@@ -17,9 +17,13 @@
 #define DEFAULT_NOTIFY_TIMEOUT 10.0
 #define DEFAULT_GPSD "127.0.0.1:2947"
 #define MAX_EXEC_TIMEOUT 60.0
+#define DEFAULT_SNMP_TIMEOUT 1.0
+#define MAX_SNMP_TIMEOUT 30.0
+#define DEFAULT_SNMP_RETRIES 1
+#define MAX_SNMP_RETRIES 5
 
 static const char *const kind_names[] = { "server",  "ntpd",  "chronyd", "gpsd",
-					  "capture", "hwmon", "exec" };
+					  "capture", "hwmon", "exec",	 "snmp" };
 
 const char *collect_kind_name(enum collect_kind k)
 {
@@ -35,6 +39,7 @@ void collect_config_free(struct collect_config *c)
 	free(c->user);
 	free(c->rrdcached);
 	free(c->pidfile);
+	free(c->agentx_socket);
 	free(c->alerts);
 	free(c->notify);
 	for (size_t i = 0; c->notify_args && c->notify_args[i]; i++)
@@ -45,6 +50,8 @@ void collect_config_free(struct collect_config *c)
 		free(s->target);
 		free(s->keyfile);
 		free(s->ca);
+		free(s->profile);
+		free(s->credentials);
 		for (size_t k = 0; k < s->n_args; k++)
 			free(s->args[k]);
 		free(s->args);
@@ -124,6 +131,7 @@ enum {
 	SET_LOG,
 	SET_ALERT_DEFAULTS,
 	SET_NOTIFY,
+	SET_AGENTX,
 };
 
 static bool once(struct ctx *x, int which, const struct conf_line *l)
@@ -299,6 +307,21 @@ static int setting(struct ctx *x, const struct conf_line *l)
 		c->pidfile = mem_strdup(l->argv[1]);
 		return 1;
 	}
+	if (strcmp(d, "agentx") == 0) {
+		if (!once(x, SET_AGENTX, l))
+			return -1;
+		const char *a = l->argc == 2 ? l->argv[1] : NULL;
+		if (l->argc > 2 || (a && a[0] != '/' &&
+				    !(strncmp(a, "tcp:", 4) == 0 && host_port_ok(a + 4, true)))) {
+			conf_error(l, x->err, x->errlen,
+				   "agentx: expected [SOCKET]: the master agent's socket, an "
+				   "absolute path (default /var/agentx/master) or tcp:HOST:PORT");
+			return -1;
+		}
+		c->agentx = true;
+		c->agentx_socket = a ? mem_strdup(a) : NULL;
+		return 1;
+	}
 	if (strcmp(d, "log") == 0) {
 		if (!once(x, SET_LOG, l) || !one_arg(x, l, "stderr or syslog"))
 			return -1;
@@ -345,6 +368,38 @@ static int trailing_options(struct ctx *x, const struct conf_line *l, size_t fir
 				return -1;
 			}
 			s->timeout = v;
+		} else if (strcmp(name, "timeout") == 0 && s->kind == COLLECT_SNMP) {
+			if (!conf_duration(val, &v) || v < 0.01 || v > MAX_SNMP_TIMEOUT) {
+				conf_error(
+					l, x->err, x->errlen,
+					"timeout: expected a duration from 10ms to 30s, not '%s'",
+					val);
+				return -1;
+			}
+			s->timeout = v;
+		} else if (strcmp(name, "retries") == 0 && s->kind == COLLECT_SNMP) {
+			unsigned long r;
+			if (!conf_uint(val, 0, MAX_SNMP_RETRIES, &r)) {
+				conf_error(l, x->err, x->errlen,
+					   "retries: expected a number from 0 to 5, not '%s'", val);
+				return -1;
+			}
+			s->retries = (unsigned)r;
+		} else if ((strcmp(name, "profile") == 0 || strcmp(name, "credentials") == 0) &&
+			   s->kind == COLLECT_SNMP) {
+			char **slot = name[0] == 'p' ? &s->profile : &s->credentials;
+			if (*slot) {
+				conf_error(l, x->err, x->errlen, "%s given twice", name);
+				return -1;
+			}
+			if (name[0] == 'c' && val[0] != '/') {
+				conf_error(l, x->err, x->errlen,
+					   "credentials: expected the absolute path of a file, not "
+					   "'%s'",
+					   val);
+				return -1;
+			}
+			*slot = mem_strdup(val);
 		} else if (strcmp(name, "ca") == 0 && s->kind == COLLECT_SERVER) {
 			if (val[0] != '/') {
 				conf_error(l, x->err, x->errlen,
@@ -397,6 +452,10 @@ static int source(struct ctx *x, const struct conf_line *l)
 	memset(&s, 0, sizeof s);
 	s.kind = (enum collect_kind)kind;
 	s.port = 123;
+	if (s.kind == COLLECT_SNMP) {
+		s.timeout = DEFAULT_SNMP_TIMEOUT;
+		s.retries = DEFAULT_SNMP_RETRIES;
+	}
 	bool have_interval = false;
 	int took = trailing_options(x, l, 1, &s, &have_interval);
 	if (took < 0)
@@ -471,6 +530,23 @@ static int source(struct ctx *x, const struct conf_line *l)
 		if (!t)
 			t = "/sys";
 		break;
+	case COLLECT_SNMP:
+		if (nargs != 1 || !host_port_ok(t, false)) {
+			conf_error(l, x->err, x->errlen,
+				   "snmp: expected HOST[:PORT] credentials FILE [profile NAME] "
+				   "[timeout DUR] [retries N] [interval DUR]");
+			goto bad;
+		}
+		if (!s.credentials) {
+			conf_error(
+				l, x->err, x->errlen,
+				"snmp: credentials FILE is required: a file only its owner may "
+				"read (chmod 600) with 'community NAME' (SNMPv2c) or 'user NAME', "
+				"'auth sha256 PASSPHRASE' and 'priv aes PASSPHRASE' (SNMPv3); see "
+				"sundial-snmp(1)");
+			goto bad;
+		}
+		break;
 	case COLLECT_EXEC:
 		if (nargs < 1 || t[0] != '/') {
 			conf_error(l, x->err, x->errlen,
@@ -514,6 +590,8 @@ bad:
 	free(s.target);
 	free(s.keyfile);
 	free(s.ca);
+	free(s.profile);
+	free(s.credentials);
 	for (size_t k = 0; k < s.n_args; k++)
 		free(s.args[k]);
 	free(s.args);
@@ -531,15 +609,16 @@ int collect_config_from(const conf *cf, struct collect_config *out, char *err, s
 			r = source(&x, l);
 		if (r == 0) {
 			const char *d = l->argv[0];
-			if (strcmp(d, "snmp") == 0 || strcmp(d, "adsb") == 0)
+			if (strcmp(d, "adsb") == 0)
 				conf_error(l, err, errlen, "%s is not supported yet", d);
 			else
-				conf_error(l, err, errlen,
-					   "unknown directive '%s' (see sundial.conf(5): datadir, "
-					   "listen, interval, user, rrdcached, pidfile, log, "
-					   "alert, notify, "
-					   "server, ntpd, chronyd, gpsd, capture, hwmon, exec)",
-					   d);
+				conf_error(
+					l, err, errlen,
+					"unknown directive '%s' (see sundial.conf(5): datadir, "
+					"listen, interval, user, rrdcached, pidfile, log, "
+					"alert, notify, agentx, "
+					"server, ntpd, chronyd, gpsd, capture, hwmon, exec, snmp)",
+					d);
 			r = -1;
 		}
 		if (r < 0) {

@@ -15,6 +15,10 @@
  *   alert defaults on|off   the built-in rules (default on)
  *   notify PATH [ARG...] [timeout DUR]   run on every alert change
  *                           (collect/notify.h; timeout default 10 s, <= 5 m)
+ *   agentx [SOCKET]         show the main values to the host's snmpd as an
+ *                           AgentX subagent (net/agentx.h; SOCKET an
+ *                           absolute path or tcp:HOST:PORT, default
+ *                           /var/agentx/master)
  *
  *   server HOST[:PORT] [key ID keyfile FILE] [interval DUR]
  *   server HOST[:KEPORT] nts [ca FILE] [interval DUR]   (NTS: the NTS-KE
@@ -25,10 +29,17 @@
  *   capture IFACE [port N] [interval DUR]
  *   hwmon [ROOT] [interval DUR]              (default /sys)
  *   exec PATH [ARG...] [timeout DUR] [interval DUR]
+ *   snmp HOST[:PORT] credentials FILE [profile NAME|PATH] [timeout DUR]
+ *        [retries N] [interval DUR]
+ *                           an SNMP agent (sources/snmp.h): the profile
+ *                           by name (sources/snmp.h says where it is
+ *                           looked for) or path, default: detected; the
+ *                           timeout of one try (default 1 s, at most 30 s)
+ *                           and the tries after it (default 1, at most 5)
  *
  * Settings may be given once; a source may be given once per target.  The
- * directives of later issues (snmp, adsb) are refused with a message
- * saying they are not supported yet. */
+ * directive of a later issue (adsb) is refused with a message saying it is
+ * not supported yet. */
 #ifndef SUNDIAL_COLLECT_CONFIG_H
 #define SUNDIAL_COLLECT_CONFIG_H
 
@@ -46,6 +57,7 @@ enum collect_kind {
 	COLLECT_CAPTURE,
 	COLLECT_HWMON,
 	COLLECT_EXEC,
+	COLLECT_SNMP,
 };
 
 const char *collect_kind_name(enum collect_kind k); /* the directive: "server", ... */
@@ -59,7 +71,11 @@ struct collect_source {
 	bool nts;	      /* server: NTS */
 	char *ca;	      /* server with nts: CA file (NULL: the system's) */
 	unsigned port;	      /* capture: the NTP port (123) */
-	double timeout;	      /* exec: seconds (default: the interval, at most 60 s) */
+	double timeout;	      /* exec: seconds (default: the interval, at most 60 s);
+				 snmp: of one try (default 1 s) */
+	char *profile;	      /* snmp: NULL: detect */
+	char *credentials;    /* snmp */
+	unsigned retries;     /* snmp */
 	char **args;	      /* exec: the arguments after the path, NULL-terminated */
 	size_t n_args;
 	char *file; /* where it was declared */
@@ -80,6 +96,8 @@ struct collect_config {
 	char **notify_args; /* NULL-terminated */
 	double notify_timeout;
 	bool syslog;
+	bool agentx;	     /* the agentx directive was given ... */
+	char *agentx_socket; /* ... with this socket (NULL: net-snmp's default) */
 	struct collect_source *src;
 	size_t n_src;
 };

@@ -153,6 +153,17 @@ static size_t headlines(const struct src *s, char out[4][64])
 		want[n++] = (struct headline){ "temperature", "sundial_hwmon_temperature_celsius",
 					       NULL, 4 };
 		break;
+	case COLLECT_SNMP:
+		/* the shipped profiles' headline objects: those the agent has */
+		want[n++] = (struct headline){ "offset",
+					       "sundial_snmp_meinberg_ntp_refclock_offset_seconds",
+					       NULL, 0 };
+		want[n++] = (struct headline){ "stratum", "sundial_snmp_meinberg_ntp_stratum", NULL,
+					       1 };
+		want[n++] = (struct headline){ "clients", "sundial_snmp_meinberg_ntp_clients", NULL,
+					       1 };
+		want[n++] = (struct headline){ "load", "sundial_snmp_host_load1", NULL, 3 };
+		break;
 	case COLLECT_EXEC: break;
 	}
 	size_t k = 0;

@@ -14,6 +14,7 @@
 #include "collect/config.h"
 #include "collect/notify.h"
 #include "collect/sched.h"
+#include "net/agentx.h"
 #include "collect/series.h"
 #include "sources/source.h"
 #include "store/metrics.h"
@@ -27,6 +28,9 @@ struct src {
 	struct source_params params;
 	void *st; /* the source's own state */
 	struct event *fd_ev;
+	struct event *step_ev; /* an asynchronous source's timer (source_ops.step) */
+	bool in_flight;	       /* ... while its sample runs */
+	double t0;	       /* ... since this monotonic time */
 	size_t idx;
 	uint32_t gen; /* the configuration generation it belongs to */
 	int job;
@@ -85,6 +89,8 @@ struct collector {
 	struct alert_rule *rules; /* what alerts evaluates: defaults and the file's */
 	size_t n_rules;
 	notifier *notify;
+	agentx *agentx;			     /* the AgentX subagent, NULL without the directive */
+	struct event *ax_tick;		     /* ... and the timer that hands it the values */
 	struct change_rec hist[HISTORY_MAX]; /* a ring, oldest at hist_head once full */
 	size_t hist_n, hist_head;
 	struct collect_config *(*reload)(void *arg);
@@ -101,6 +107,9 @@ void collector_alert_prefix(const struct src *s, char *buf, size_t len);
 /* The value of key in a query string, percent-decoded into buf; false if
  * absent, too long or holding %00. */
 bool collector_query_get(const char *q, const char *key, char *buf, size_t len);
+
+/* Hands the subagent the sources' main values (snapshot.c). */
+void collector_agentx_publish(struct collector *c);
 
 /* The dashboard's routes on c->http (dashboard.c).  0 or a negative errno. */
 int dashboard_routes(struct collector *c) __attribute__((warn_unused_result));

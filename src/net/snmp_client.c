@@ -435,7 +435,7 @@ void snmp_client_result_free(struct snmp_client_result *r)
 /* ---------------------------------------------------------------- library */
 
 static pthread_mutex_t lib_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_once_t lib_once = PTHREAD_ONCE_INIT;
+static bool lib_set_up, lib_started; /* under lib_lock */
 
 static int log_cb(int major, int minor, void *server_arg, void *client_arg)
 {
@@ -452,8 +452,21 @@ static int log_cb(int major, int minor, void *server_arg, void *client_arg)
 	return 0;
 }
 
-static void lib_init(void)
+void snmp_client_lib_lock(void)
 {
+	pthread_mutex_lock(&lib_lock);
+}
+
+void snmp_client_lib_unlock(void)
+{
+	pthread_mutex_unlock(&lib_lock);
+}
+
+void snmp_client_lib_setup(void)
+{
+	if (lib_set_up)
+		return;
+	lib_set_up = true;
 	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DONT_READ_CONFIGS, 1);
 	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DONT_PERSIST_STATE, 1);
 	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_PERSISTENT_LOAD, 1);
@@ -471,13 +484,22 @@ static void lib_init(void)
 		netsnmp_register_loghandler(NETSNMP_LOGHANDLER_CALLBACK, LOG_DEBUG);
 	if (h)
 		snmp_register_callback(SNMP_CALLBACK_LIBRARY, SNMP_CALLBACK_LOGGING, log_cb, NULL);
+}
+
+bool snmp_client_lib_start(void)
+{
+	snmp_client_lib_setup();
+	if (lib_started)
+		return false;
+	lib_started = true;
 	init_snmp("sundial-snmp-client");
+	return true;
 }
 
 void snmp_client_init(void)
 {
 	pthread_mutex_lock(&lib_lock);
-	pthread_once(&lib_once, lib_init);
+	(void)snmp_client_lib_start();
 	pthread_mutex_unlock(&lib_lock);
 }
 
@@ -1064,7 +1086,8 @@ static bool lib_pending(snmp_client *c)
 	struct timeval tv = { 0, 0 };
 	netsnmp_large_fd_set fds;
 	netsnmp_large_fd_set_init(&fds, FD_SETSIZE);
-	(void)snmp_sess_select_info2(c->ss, &numfds, &fds, &tv, &block);
+	(void)snmp_sess_select_info2_flags(c->ss, &numfds, &fds, &tv, &block,
+					   NETSNMP_SELECT_NOALARMS);
 	netsnmp_large_fd_set_cleanup(&fds);
 	return block == 0;
 }
@@ -1150,7 +1173,8 @@ double snmp_client_next_timeout(snmp_client *c)
 	netsnmp_large_fd_set fds;
 	pthread_mutex_lock(&lib_lock);
 	netsnmp_large_fd_set_init(&fds, FD_SETSIZE);
-	(void)snmp_sess_select_info2(c->ss, &numfds, &fds, &tv, &block);
+	(void)snmp_sess_select_info2_flags(c->ss, &numfds, &fds, &tv, &block,
+					   NETSNMP_SELECT_NOALARMS);
 	netsnmp_large_fd_set_cleanup(&fds);
 	pthread_mutex_unlock(&lib_lock);
 	if (block)
@@ -1211,6 +1235,14 @@ enum snmp_client_err snmp_client_run(snmp_client *c, double limit)
 			snmp_client_timeout(c);
 	}
 	return c->status;
+}
+
+void snmp_client_cancel(snmp_client *c, const char *why)
+{
+	pthread_mutex_lock(&lib_lock);
+	if (c->phase != P_IDLE)
+		fail(c, SNMP_CLIENT_E_TIMEOUT, "%s: %s", c->agent, why);
+	pthread_mutex_unlock(&lib_lock);
 }
 
 enum snmp_client_err snmp_client_status(const snmp_client *c)

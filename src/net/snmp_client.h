@@ -238,6 +238,10 @@ void snmp_client_timeout(snmp_client *c);
  * takes as long as it takes).  Returns the status as snmp_client_status(). */
 enum snmp_client_err snmp_client_run(snmp_client *c, double limit);
 
+/* Ends the pending request as a timeout with the message "AGENT: why"
+ * (an answer that comes later is dropped); nothing when none is pending. */
+void snmp_client_cancel(snmp_client *c, const char *why);
+
 /* PENDING while under way, then OK or the error of the last request.
  * snmp_client_errmsg() says it for people (names the agent, never a
  * secret); "" when OK. */
@@ -255,5 +259,32 @@ unsigned long snmp_client_requests(const snmp_client *c);
 /* Initialises net-snmp as said above; called by snmp_client_new(), safe to
  * call more than once and from several threads. */
 void snmp_client_init(void);
+
+/* ---- the library shared with net/agentx.c (AgentX subagent) ----
+ *
+ * net-snmp is one library per process, not thread-safe: the subagent's
+ * thread takes the same lock around each of its calls into it.  Requests
+ * of the clients wait with snmp_sess_select_info2_flags(...,
+ * NETSNMP_SELECT_NOALARMS): the subagent's alarms (its pings) are not
+ * theirs.  The subagent must set itself up before init_snmp() runs
+ * (init_agent()), and init_snmp() runs once per process, so the start is
+ * in two steps:
+ *
+ *   snmp_client_lib_setup()  the settings above (no configuration files,
+ *                            no persistent state, log lines to
+ *                            log_debug()), once; the subagent calls it
+ *                            before init_agent();
+ *   snmp_client_lib_start()  setup, then init_snmp() unless it ran; true
+ *                            when it ran now (its "post read config"
+ *                            callbacks ran: the subagent's connection
+ *                            started), false when it had run before (the
+ *                            subagent starts its connection itself).
+ *
+ * Both are called with the lock held; snmp_client_init() takes it and calls
+ * snmp_client_lib_start(). */
+void snmp_client_lib_lock(void);
+void snmp_client_lib_unlock(void);
+void snmp_client_lib_setup(void);
+bool snmp_client_lib_start(void);
 
 #endif

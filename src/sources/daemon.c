@@ -214,6 +214,14 @@ void dmn_publish(const dmn_status *st, const struct source_out *o)
 		       METRIC_GAUGE, NULL, y->leap);
 	o->put(o->ctx, "sundial_daemon_offset_seconds", "Last offset of the local clock.",
 	       METRIC_GAUGE, NULL, y->offset);
+	/* ntpd's sys_jitter; chronyd has none: its system peer's jitter. */
+	double jitter = y->sys_jitter;
+	for (size_t i = 0; isnan(jitter) && i < st->n_sources; i++)
+		if (st->sources[i].tally == '*')
+			jitter = st->sources[i].jitter;
+	o->put(o->ctx, "sundial_daemon_jitter_seconds",
+	       "Jitter of the daemon's time (ntpd's sys_jitter, else the system peer's).",
+	       METRIC_GAUGE, NULL, jitter);
 	o->put(o->ctx, "sundial_daemon_root_delay_seconds", "Root delay.", METRIC_GAUGE, NULL,
 	       y->root_delay);
 	o->put(o->ctx, "sundial_daemon_root_dispersion_seconds", "Root dispersion.", METRIC_GAUGE,

@@ -567,6 +567,14 @@ static int directive(struct parser *ps, const struct conf_line *l)
 		p->description = mem_strdup(l->argv[1]);
 		return 0;
 	}
+	if (strcmp(d, "fallback") == 0) {
+		if (p->fallback)
+			return bad(ps, l, "'fallback' is given twice");
+		if (need_args(ps, l, 1, 1, "fallback") < 0)
+			return -EINVAL;
+		p->fallback = true;
+		return 0;
+	}
 	if (strcmp(d, "detect") == 0) {
 		bool sys = l->argc == 3 && strcmp(l->argv[1], "sysobjectid") == 0;
 		if (!sys && need_args(ps, l, 2, 2, "detect OID' or 'detect sysobjectid OID") < 0)
@@ -693,7 +701,8 @@ static int directive(struct parser *ps, const struct conf_line *l)
 		return 0;
 	}
 	return bad(ps, l,
-		   "unknown directive '%s': expected profile, description, detect, legacy, "
+		   "unknown directive '%s': expected profile, description, fallback, detect, "
+		   "legacy, "
 		   "scalar, table or column",
 		   conf_quote(d).s);
 }

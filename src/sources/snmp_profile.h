@@ -10,7 +10,10 @@
  *                              [a-z][a-z0-9]* (at most 16 octets); it names
  *                              the profile and is part of every metric name
  *   description TEXT           optional, once (quote it: one word)
- *   detect OID                 the device answers something at or under OID
+ *   fallback                   optional, once: a generic profile (hosts),
+ *                              chosen by detection only when no other
+ *                              profile's detect holds
+ *   detect OID                 the device answers a GET of OID (an instance)
  *   detect sysobjectid OID     sysObjectID.0 is OID or lies under it
  *                              (any number of detects; any one that holds
  *                              identifies the device; a profile without one
@@ -164,6 +167,7 @@ struct snmp_profile {
 	char name[SNMP_PROFILE_PNAME_MAX + 1];
 	char *description; /* NULL: none */
 	char *file;	   /* where it was read from */
+	bool fallback;	   /* chosen only when no other profile is detected */
 	struct snmp_profile_detect *detect;
 	size_t n_detect;
 	struct snmp_profile_legacy *legacy;

@@ -12,13 +12,14 @@
 #include "sources/hwmon.h"
 #include "sources/ntpd.h"
 #include "sources/server.h"
+#include "sources/snmp.h"
 #include "sources/traffic.h"
 
 const struct source_ops *source_find(const char *kind)
 {
 	static const struct source_ops *const all[] = {
 		&server_source,	 &ntpd_source,	&chronyd_source, &gpsd_source,
-		&traffic_source, &hwmon_source, &exec_source,
+		&traffic_source, &hwmon_source, &exec_source,	 &snmp_source,
 	};
 	for (size_t i = 0; kind && i < sizeof all / sizeof all[0]; i++)
 		if (strcmp(all[i]->kind, kind) == 0)

@@ -1,7 +1,7 @@
 /* source.h - the one interface of the collector's sources.
  *
  * A source is a module under src/sources/ that exports a `struct
- * source_ops` (server, ntpd, chronyd, gpsd, capture, hwmon, exec).  The
+ * source_ops` (server, ntpd, chronyd, gpsd, capture, hwmon, exec, snmp).  The
  * collector opens it once per configured target, asks it for a sample on
  * the source's schedule and, on its event loop, lets it publish what the
  * sample found through a put callback, which names, registers and stores
@@ -13,7 +13,11 @@
  * source's own, and publish() from the loop after the sample is handed
  * back, never both at once.  Other sources are called on the loop only,
  * and sample() must not block.  A source with a descriptor (a live capture)
- * also gets readable() on the loop when it has data. */
+ * also gets readable() on the loop when it has data.
+ *
+ * A source that waits for the network without a thread (snmp: many agents
+ * on one loop) has step(): its sample() only starts the sample and returns
+ * -EINPROGRESS, and the loop drives it with step() until it ends. */
 #ifndef SUNDIAL_SOURCES_SOURCE_H
 #define SUNDIAL_SOURCES_SOURCE_H
 
@@ -27,15 +31,18 @@
 /* What a source is told at open: the configuration line's values, borrowed
  * until close(). */
 struct source_params {
-	const char *target;   /* host[:port], /socket, interface, path, sysfs root */
-	unsigned port;	      /* capture: the NTP port */
-	unsigned long key_id; /* server, ntpd: 0 for none */
-	const char *keyfile;  /* with key_id */
-	double timeout;	      /* exec: seconds */
-	char *const *args;    /* exec: arguments, NULL-terminated */
-	double interval;      /* seconds between samples */
-	bool nts;	      /* server: NTS (target: the NTS-KE server) */
-	const char *ca;	      /* server with nts: CA file, NULL: the system's */
+	const char *target;	 /* host[:port], /socket, interface, path, sysfs root */
+	unsigned port;		 /* capture: the NTP port */
+	unsigned long key_id;	 /* server, ntpd: 0 for none */
+	const char *keyfile;	 /* with key_id */
+	double timeout;		 /* exec: seconds */
+	char *const *args;	 /* exec: arguments, NULL-terminated */
+	double interval;	 /* seconds between samples */
+	bool nts;		 /* server: NTS (target: the NTS-KE server) */
+	const char *ca;		 /* server with nts: CA file, NULL: the system's */
+	const char *profile;	 /* snmp: a profile's name or path, NULL: detect */
+	const char *credentials; /* snmp: the credentials file */
+	unsigned retries;	 /* snmp: tries after the first */
 };
 
 /* One value a sample found: family is the metric family
@@ -68,6 +75,17 @@ struct source_ops {
 	 * blocking; 0, or a negative errno with the reason in err (the next
 	 * sample reports it). */
 	int (*readable)(void *st, char *err, size_t errlen);
+	/* Optional (NULL), with fd(): an asynchronous sample.  sample() starts
+	 * it and returns -EINPROGRESS (or its result at once); the loop then
+	 * calls step() when fd() is readable (readable true) and when the
+	 * time step() last asked for has come (readable false), until step()
+	 * returns something else: the sample's result (0 or a negative errno
+	 * with err set), after which publish() follows.  *wait is set to the
+	 * seconds until step() wants to be called without data (negative: only
+	 * when readable).  The sample must end within the timeout sample() was
+	 * given.  Between samples, step() takes and drops what the descriptor
+	 * has (readable() is not used). */
+	int (*step)(void *st, bool readable, double *wait, char *err, size_t errlen);
 	void (*close)(void *st); /* accepts NULL */
 };
 

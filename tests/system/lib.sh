@@ -1532,3 +1532,74 @@ start_fake_ntske() {
 	done
 	_daemon_failed "$name" "not ready after 5 s"
 }
+
+# ---- helpers for the SNMP tests (collect_snmp.sh, snmp_cli.sh) ----
+
+SNMPD=${SNMPD:-/usr/sbin/snmpd}
+SNMPGET=${SNMPGET:-snmpget}
+SNMP_V3_USER=sundialv3
+SNMP_V3_AUTH="auth pass phrase 256"
+SNMP_V3_PRIV="priv pass phrase aes"
+
+# require_snmp: snmpd and snmpget must be there.
+require_snmp() {
+	[ -x "$SNMPD" ] || bail_out "net-snmp's snmpd ($SNMPD) is not installed (scripts/install-deps)"
+	command -v "$SNMPGET" >/dev/null 2>&1 || bail_out "$SNMPGET is not installed (scripts/install-deps: snmp)"
+	# numeric OIDs only, and no configuration of the user running the test
+	export MIBS="" MIBDIRS="" SNMPCONFPATH="$T/snmp-client-conf" HOME="$T"
+	mkdir -p "$SNMPCONFPATH"
+}
+
+# start_snmpd NAME PORT ADDR...: net-snmp's snmpd listening on UDP PORT of
+# each loopback ADDR, serving the host MIBs to community public and to the
+# SNMPv3 user $SNMP_V3_USER (SHA-256, AES-128), and Meinberg's LTNG subtree
+# from $T/NAME/meinberg.rec (a copy of tests/data/meinberg-ltng.rec the test
+# may rewrite) through pass_persist and tests/system/mbg_agent.py, and the
+# legacy subtree (enterprises.5597.3) from $T/NAME/legacy.rec (empty until a
+# test writes "OID TYPE VALUE" lines there).  Waits
+# until the first ADDR answers snmpget.
+start_snmpd() {
+	local name=$1 port=$2 a addrs=""
+	shift 2
+	for a in "$@"; do addrs="${addrs:+$addrs,}udp:$a:$port"; done
+	mkdir -p "$T/$name/persist"
+	chmod 700 "$T/$name"
+	cp "$TESTS_DIR/data/meinberg-ltng.rec" "$T/$name/meinberg.rec"
+	echo "# the legacy MBG-SNMP-LT-MIB: nothing until a test writes it" >"$T/$name/legacy.rec"
+	cat >"$T/$name/snmpd.conf" <<EOC
+agentaddress $addrs
+engineID sundial-$name
+rocommunity public 127.0.0.0/8
+createUser $SNMP_V3_USER SHA-256 "$SNMP_V3_AUTH" AES "$SNMP_V3_PRIV"
+rouser $SNMP_V3_USER priv
+sysLocation sundial test lab
+sysContact test@sundial.invalid
+pass_persist .1.3.6.1.4.1.5597.30 $(command -v "$PYTHON") $SYS_DIR/mbg_agent.py $T/$name/meinberg.rec
+pass_persist .1.3.6.1.4.1.5597.3 $(command -v "$PYTHON") $SYS_DIR/mbg_agent.py $T/$name/legacy.rec
+[snmp] persistentDir $T/$name/persist
+EOC
+	_spawn "$name" env SNMP_PERSISTENT_DIR="$T/$name/persist" "$SNMPD" -f -C -c "$T/$name/snmpd.conf" \
+		-Lf "$T/$name/snmpd.log" -p "$T/$name/snmpd.pid" -M /nonexistent -m ""
+	for _ in $(seq 1 100); do
+		"$SNMPGET" -v2c -c public -t 0.2 -r 0 -On -Oq "$1:$port" 1.3.6.1.2.1.1.1.0 >/dev/null 2>&1 && break
+		kill -0 "$(_pid_of "$name")" 2>/dev/null || _daemon_failed "$name" "exited during start-up"
+		sleep 0.1
+	done
+	"$SNMPGET" -v2c -c public -t 0.5 -r 0 -On -Oq "$1:$port" 1.3.6.1.4.1.5597.30.0.0.2.0 >"$T/$name/ready" 2>&1 ||
+		_daemon_failed "$name" "does not answer snmpget on $1 port $port"
+	grep -q 7.08 "$T/$name/ready" || _daemon_failed "$name" "its Meinberg subtree does not answer: $(cat "$T/$name/ready")"
+	echo "# $name ready on $* port $port"
+}
+
+# snmp_creds NAME LINE...: a credentials file $T/NAME.creds, mode 600; its path.
+snmp_creds() {
+	local f=$T/$1.creds
+	shift
+	(umask 077 && printf '%s\n' "$@" >"$f")
+	echo "$f"
+}
+
+# snmp_value OID [ADDR:PORT]: what snmpget says (the value only).
+snmp_value() {
+	"$SNMPGET" -v2c -c public -t 1 -r 1 -On -Oqv -Oe -Oa -Ot "${2:-127.0.0.1:$SNMP_PORT}" "$1" 2>&1 | tr -d '"'
+}

@@ -456,12 +456,28 @@ static void default_rules(void **st)
 	size_t n = 0;
 	const struct alert_rule *d = alert_default_rules(&n);
 	assert_non_null(d);
-	assert_int_equal(n, 16);
+	assert_int_equal(n, 20);
 	static const char *const names[] = {
-		"offset",	  "query-offset",	  "source-jitter",   "reach",
-		"stratum-change", "query-stratum-change", "unsynchronised",  "refclock-status",
-		"gps-fix",	  "gps-satellites",	  "no-clients",	     "response-p99",
-		"source-failing", "server-down",	  "nts-certificate", "nts-key-exchange",
+		"offset",
+		"query-offset",
+		"source-jitter",
+		"reach",
+		"stratum-change",
+		"query-stratum-change",
+		"unsynchronised",
+		"refclock-status",
+		"gps-fix",
+		"gps-satellites",
+		"no-clients",
+		"response-p99",
+		"source-failing",
+		"server-down",
+		"nts-certificate",
+		"nts-key-exchange",
+		"meinberg-refclock",
+		"meinberg-ntp",
+		"meinberg-correlation",
+		"meinberg-field-strength",
 	};
 	for (size_t i = 0; i < n; i++) {
 		assert_string_equal(d[i].name, names[i]);

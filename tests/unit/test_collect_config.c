@@ -48,7 +48,11 @@ static void full_file(void **st)
 		"capture eth0 port 11123\n"
 		"hwmon\n"
 		"exec /usr/local/bin/power-meter --watts \"a b\" timeout 5s interval 300\n"
-		"server nts.example.net:4460 nts ca /etc/ssl/ca.pem interval 1m\n";
+		"server nts.example.net:4460 nts ca /etc/ssl/ca.pem interval 1m\n"
+		"agentx /run/agentx/master\n"
+		"snmp 192.0.2.20 credentials /etc/sundial/lantime.creds profile meinberg retries 3 "
+		"timeout 2s interval 1m\n"
+		"snmp [2001:db8::1]:1161 credentials /etc/sundial/host.creds\n";
 	struct collect_config c;
 	char err[512] = "";
 	assert_int_equal(load(text, &c, err, sizeof err), 0);
@@ -71,7 +75,9 @@ static void full_file(void **st)
 	assert_string_equal(c.notify_args[1], "ops");
 	assert_null(c.notify_args[2]);
 	assert_true(c.notify_timeout == 20);
-	assert_int_equal(c.n_src, 9);
+	assert_int_equal(c.n_src, 11);
+	assert_true(c.agentx);
+	assert_string_equal(c.agentx_socket, "/run/agentx/master");
 	const struct collect_source *s = c.src;
 	assert_int_equal(s[0].kind, COLLECT_SERVER);
 	assert_string_equal(s[0].target, "time.example.net");
@@ -109,6 +115,17 @@ static void full_file(void **st)
 	assert_true(s[8].interval == 60);
 	assert_false(s[0].nts);
 	assert_null(s[0].ca);
+	assert_int_equal(s[9].kind, COLLECT_SNMP);
+	assert_string_equal(collect_kind_name(s[9].kind), "snmp");
+	assert_string_equal(s[9].target, "192.0.2.20");
+	assert_string_equal(s[9].credentials, "/etc/sundial/lantime.creds");
+	assert_string_equal(s[9].profile, "meinberg");
+	assert_int_equal(s[9].retries, 3);
+	assert_true(s[9].timeout == 2 && s[9].interval == 60);
+	assert_string_equal(s[10].target, "[2001:db8::1]:1161");
+	assert_null(s[10].profile); /* detected */
+	assert_int_equal(s[10].retries, 1);
+	assert_true(s[10].timeout == 1 && s[10].interval == 30);
 	collect_config_free(&c);
 }
 
@@ -187,7 +204,27 @@ static void errors(void **st)
 		{ "exec /bin/x timeout 2m\n", "t.conf:1: timeout: expected a duration up to 60s" },
 		{ "ntpd 127.0.0.1\nntpd 127.0.0.1\n",
 		  "t.conf:2: ntpd 127.0.0.1 given again (first at t.conf:1)" },
-		{ "snmp lantime\n", "t.conf:1: snmp is not supported yet" },
+		{ "adsb /dev/ttyUSB0\n", "t.conf:1: adsb is not supported yet" },
+		{ "snmp lantime\n", "t.conf:1: snmp: credentials FILE is required" },
+		{ "snmp lantime credentials c\n",
+		  "t.conf:1: credentials: expected the absolute path of a file, not 'c'" },
+		{ "snmp credentials /c\n", "t.conf:1: snmp: expected HOST[:PORT] credentials" },
+		{ "snmp a b credentials /c\n", "t.conf:1: snmp: expected HOST[:PORT] credentials" },
+		{ "snmp a credentials /c credentials /d\n", "t.conf:1: credentials given twice" },
+		{ "snmp a credentials /c timeout 1m\n",
+		  "t.conf:1: timeout: expected a duration from 10ms to 30s, not '1m'" },
+		{ "snmp a credentials /c timeout 5ms\n",
+		  "t.conf:1: timeout: expected a duration from 10ms to 30s" },
+		{ "snmp a credentials /c retries 6\n",
+		  "t.conf:1: retries: expected a number from 0 to 5, not '6'" },
+		{ "snmp a credentials /c profile x profile y\n", "t.conf:1: profile given twice" },
+		{ "snmp a credentials /c\nsnmp a credentials /d\n",
+		  "t.conf:2: snmp a given again (first at t.conf:1)" },
+		{ "server a profile host\n", "t.conf:1: server: expected HOST[:PORT]" },
+		{ "agentx relative/sock\n", "t.conf:1: agentx: expected [SOCKET]" },
+		{ "agentx tcp:host\n", "t.conf:1: agentx: expected [SOCKET]" },
+		{ "agentx /a /b\n", "t.conf:1: agentx: expected [SOCKET]" },
+		{ "agentx\nagentx\n", "t.conf:2: agentx given again (first at t.conf:1)" },
 		{ "alert ntp.offset abs > 0.01\n", "t.conf:1: alert: " },
 		{ "alert\n", "t.conf:1: alert: expected METRIC COND warn|crit" },
 		{ "alert defaults maybe\n", "t.conf:1: alert defaults: expected on or off" },

@@ -34,6 +34,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "sources/snmp_profile.h"
 #include "store/graph.h"
 #include "store/rrd.h"
 
@@ -48,9 +49,8 @@ const char *__lsan_default_suppressions(void)
 /* 2023-11-14T22:10:00Z, a multiple of 60. */
 #define T0 1699999800.0
 
-static const char *const kinds[] = {
-	"server", "ntpd", "chronyd", "gpsd", "capture", "hwmon", "exec"
-};
+static const char *const kinds[] = { "server",	"ntpd",	 "chronyd", "gpsd",
+				     "capture", "hwmon", "exec",    "snmp" };
 
 static char tmpdir[256];
 
@@ -164,6 +164,40 @@ static void test_catalogue(void **state)
 								   "C");
 	assert_true(spec_of("capture", "kernel_drops")->counter);
 	assert_false(spec_of("capture", "clients")->counter);
+
+	/* The snmp graphs draw what the shipped profiles name (and the
+	 * Meinberg refclock values the source derives). */
+	struct snmp_profile pr[2];
+	char err[1024];
+	assert_int_equal(snmp_profile_load(TEST_DATA_DIR "/../../profiles/meinberg.profile", &pr[0],
+					   err, sizeof err),
+			 0);
+	assert_int_equal(snmp_profile_load(TEST_DATA_DIR "/../../profiles/host.profile", &pr[1],
+					   err, sizeof err),
+			 0);
+	size_t ns = 0;
+	const struct graph_spec *sg = graph_catalogue("snmp", &ns);
+	for (size_t i = 0; i + 2 < ns; i++) {
+		for (size_t m = 0; m < GRAPH_MAX_METRICS && sg[i].metrics[m]; m++) {
+			const char *want = sg[i].metrics[m];
+			bool found = strstr(want, "_satellites_") ||
+				     strstr(want, "_correlation_") ||
+				     strstr(want, "_field_strength_");
+			for (size_t k = 0; k < 2 && !found; k++) {
+				for (size_t o = 0; o < pr[k].n_scalar && !found; o++)
+					found = strcmp(pr[k].scalar[o].metric, want) == 0;
+				for (size_t t = 0; t < pr[k].n_table && !found; t++)
+					for (size_t c = 0; c < pr[k].table[t].n_col && !found; c++)
+						found = strcmp(pr[k].table[t].col[c].metric,
+							       want) == 0;
+			}
+			if (!found)
+				fail_msg("snmp graph %s: no shipped profile object gives %s",
+					 sg[i].id, want);
+		}
+	}
+	snmp_profile_free(&pr[0]);
+	snmp_profile_free(&pr[1]);
 
 	size_t n = 99;
 	assert_null(graph_catalogue("nosuch", &n));

@@ -192,8 +192,8 @@ static void test_shipped_meinberg(void **state)
 	assert_string_equal(snmp_profile_enum_label(o, 52), "lwSync");
 	assert_string_equal(snmp_profile_enum_label(o, 167), "mrsSyncE");
 	assert_null(snmp_profile_enum_label(o, 7));
-	expect_oid(&find_col(t, "status_a")->oid, "1.3.6.1.4.1.5597.30.0.1.2.1.6");
-	expect_oid(&find_col(t, "status_b")->oid, "1.3.6.1.4.1.5597.30.0.1.2.1.8");
+	expect_oid(&find_col(t, "statusa")->oid, "1.3.6.1.4.1.5597.30.0.1.2.1.6");
+	expect_oid(&find_col(t, "statusb")->oid, "1.3.6.1.4.1.5597.30.0.1.2.1.8");
 	expect_all_metric_names(&p);
 	snmp_profile_free(&p);
 	snmp_profile_free(&p); /* twice: zeroed */
@@ -265,7 +265,8 @@ static void test_directives(void **state)
 		"  column size 4 gauge unit bytes mul blocks\n"
 		"  column in 5 counter64 unit bytes\n"
 		"table fan 1.3.6.1.4.1.99.10.1 fan\n"
-		"  column speed 4294967295 gauge unit hertz\n";
+		"  column speed 4294967295 gauge unit hertz\n"
+		"fallback\n";
 	struct snmp_profile p;
 	char err[ERRLEN];
 	if (parse(text, &p, err) != 0)
@@ -273,6 +274,7 @@ static void test_directives(void **state)
 	assert_string_equal(p.name, "demo");
 	assert_string_equal(p.description, "a demo # not a comment");
 	assert_string_equal(p.file, "t.profile");
+	assert_true(p.fallback);
 	assert_int_equal(p.n_detect, 2);
 	expect_oid(&p.detect[0].oid, "1.3.6.1.4.1.99");
 	assert_false(p.detect[0].sysobjectid);
@@ -368,7 +370,9 @@ struct reject {
 };
 
 static const struct reject rejects[] = {
-	{ "bogus 1\n", 2, "unknown directive 'bogus': expected profile, description" },
+	{ "bogus 1\n", 2, "unknown directive 'bogus': expected profile, description, fallback" },
+	{ "fallback yes\n", 2, "expected 'fallback'" },
+	{ "fallback\nfallback\n", 3, "'fallback' is given twice" },
 	{ "profile y\n", 2, "'profile' is given twice" },
 	{ "scalar\n", 2, "expected 'scalar NAME OID TYPE [OPTION...]'" },
 	{ "scalar a 1.3.6\n", 2, "expected 'scalar NAME OID TYPE" },
