@@ -98,20 +98,22 @@ int main(int argc, char **argv)
 		if (!snmp_client_oid_parse(argv[optind + 3 + (int)i], &oids[i])) {
 			fprintf(stderr, "error: usage: '%s' is not a numeric OID\n",
 				argv[optind + 3 + (int)i]);
+			free(oids);
 			return 64;
 		}
 	}
 	bool walk = strcmp(cmd, "walk") == 0;
-	if (!walk && strcmp(cmd, "get") != 0)
+	if ((!walk && strcmp(cmd, "get") != 0) || (walk && n != 1)) {
+		free(oids);
 		return usage();
-	if (walk && n != 1)
-		return usage();
+	}
 
 	char err[512];
 	struct snmp_client_creds creds;
 	int rc = snmp_client_creds_load(creds_path, &creds, err, sizeof err);
 	if (rc != 0) {
 		fprintf(stderr, "error: credentials: %s\n", err);
+		free(oids);
 		return 2;
 	}
 	struct snmp_client_opts o = {
@@ -127,12 +129,15 @@ int main(int argc, char **argv)
 	snmp_client_creds_wipe(&creds);
 	if (!c) {
 		fprintf(stderr, "error: open: %s\n", err);
+		free(oids);
 		return 2;
 	}
 	double t0 = clock_mono_sec();
 	rc = walk ? snmp_client_walk(c, &oids[0]) : snmp_client_get(c, oids, n);
 	if (rc != 0) {
 		fprintf(stderr, "error: start: %s\n", strerror(-rc));
+		snmp_client_free(c);
+		free(oids);
 		return 2;
 	}
 	if (event_loop) {
