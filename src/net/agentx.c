@@ -136,6 +136,8 @@ enum {
 	C_SRC_REQUEST_RATE,
 	C_SRC_RESPONSE_P50,
 	C_SRC_RESPONSE_P99,
+	C_SRC_CLIENTS_1H,
+	C_SRC_CLIENTS_24H,
 };
 enum {
 	C_RC_INDEX = 1, /* not-accessible */
@@ -201,7 +203,7 @@ static void domain(const struct agentx_snapshot *s, const uint32_t *t, size_t de
 			*hi = 0;
 		} else {
 			*lo = 2;
-			*hi = g == G_SOURCE ? C_SRC_RESPONSE_P99 : C_RC_SATELLITES;
+			*hi = g == G_SOURCE ? C_SRC_CLIENTS_24H : C_RC_SATELLITES;
 		}
 		break;
 	case 3: *hi = clip_u32(s->n_src); break;
@@ -294,6 +296,8 @@ static bool source_value(const struct agentx_source *x, uint32_t col, struct age
 	case C_SRC_REQUEST_RATE: return set_gauge_of(v, x->requests, 60);
 	case C_SRC_RESPONSE_P50: return set_gauge_of(v, x->response_p50, 1e9);
 	case C_SRC_RESPONSE_P99: return set_gauge_of(v, x->response_p99, 1e9);
+	case C_SRC_CLIENTS_1H: return set_gauge_of(v, x->clients_1h, 1);
+	case C_SRC_CLIENTS_24H: return set_gauge_of(v, x->clients_24h, 1);
 	default: return false;
 	}
 }

@@ -133,7 +133,7 @@ bool agentx_gauge(double v, double scale, uint32_t *out);
  *
  *   1.K.0        scalars: 1 sundialVersion, 2 sundialSourceCount,
  *                3 sundialAlertsWarning, 4 sundialAlertsCritical
- *   2.1.C.S      sundialSourceEntry column C (2..15; 1, the index, is
+ *   2.1.C.S      sundialSourceEntry column C (2..17; 1, the index, is
  *                not-accessible) of source S (1..n_src)
  *   3.1.C.S.R    sundialRefclockEntry column C (2..6) of the R-th
  *                refclock of source S

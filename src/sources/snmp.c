@@ -228,12 +228,20 @@ bool snmp_source_value(const struct snmp_profile_object *o, const struct snmp_cl
 	return false;
 }
 
+/* What an agent sends for an object it does not have. */
+static bool absent(const struct snmp_client_value *v)
+{
+	return !v || v->type == SNMP_CLIENT_T_NO_SUCH_OBJECT ||
+	       v->type == SNMP_CLIENT_T_NO_SUCH_INSTANCE ||
+	       v->type == SNMP_CLIENT_T_END_OF_MIB_VIEW || v->type == SNMP_CLIENT_T_NULL;
+}
+
 /* ---------------------------------------------------------------- state */
 
 enum phase {
 	PH_IDLE,
 	PH_DETECT,  /* GET of sysObjectID.0 and the detect OIDs */
-	PH_LEGACY,  /* walks of the legacy subtrees, once */
+	PH_LEGACY,  /* GET of the legacy MIBs' objects, once */
 	PH_SCALARS, /* GET of the scalars */
 	PH_COLUMNS, /* one walk per column */
 };
@@ -457,16 +465,19 @@ static int start_phase(struct snmp_src *s, char *err, size_t errlen)
 		case PH_DETECT:
 			rc = snmp_client_get(s->cl, s->detect_oids, s->n_detect_oids);
 			break;
-		case PH_LEGACY:
-			if (s->legacy_done || s->step_i >= p->n_legacy) {
+		case PH_LEGACY: {
+			if (s->legacy_done || p->n_legacy == 0) {
 				s->legacy_done = true;
 				s->ph = PH_SCALARS;
 				continue;
 			}
-			struct snmp_client_oid root;
-			to_client_oid(&p->legacy[s->step_i].oid, &root);
-			rc = snmp_client_walk(s->cl, &root);
+			struct snmp_client_oid *v = mem_calloc(p->n_legacy, sizeof v[0]);
+			for (size_t i = 0; i < p->n_legacy; i++)
+				to_client_oid(&p->legacy[i].oid, &v[i]);
+			rc = snmp_client_get(s->cl, v, p->n_legacy);
+			free(v);
 			break;
+		}
 		case PH_SCALARS: {
 			if (p->n_scalar == 0) {
 				s->ph = PH_COLUMNS;
@@ -518,12 +529,15 @@ static int phase_done(struct snmp_src *s, char *err, size_t errlen)
 	case PH_LEGACY: {
 		struct snmp_client_result r;
 		snmp_client_take(s->cl, &r);
-		if (r.n > 0 && !s->legacy[0]) {
-			str_copy(s->legacy, s->prof->legacy[s->step_i].name, sizeof s->legacy);
-			log_info("snmp %s: the legacy %s is there too", s->p->target, s->legacy);
-		}
+		for (size_t i = 0; i < r.n && i < s->prof->n_legacy && !s->legacy[0]; i++)
+			if (!absent(&r.v[i])) {
+				str_copy(s->legacy, s->prof->legacy[i].name, sizeof s->legacy);
+				log_info("snmp %s: the legacy %s is there too", s->p->target,
+					 s->legacy);
+			}
 		snmp_client_result_free(&r);
-		s->step_i++;
+		s->legacy_done = true;
+		s->ph = PH_SCALARS;
 		break;
 	}
 	case PH_SCALARS:
@@ -646,13 +660,6 @@ static void warn_once(struct snmp_src *s, size_t slot, const char *obj, const ch
 		return;
 	s->warned[slot] = 1;
 	log_warn("snmp %s: %s: %s (said once)", s->p->target, obj, why);
-}
-
-static bool absent(const struct snmp_client_value *v)
-{
-	return !v || v->type == SNMP_CLIENT_T_NO_SUCH_OBJECT ||
-	       v->type == SNMP_CLIENT_T_NO_SUCH_INSTANCE ||
-	       v->type == SNMP_CLIENT_T_END_OF_MIB_VIEW || v->type == SNMP_CLIENT_T_NULL;
 }
 
 /* One object's value through out (label: the row's label name and value, or

@@ -588,7 +588,7 @@ static int directive(struct parser *ps, const struct conf_line *l)
 	}
 	if (strcmp(d, "legacy") == 0) {
 		if (need_args(ps, l, 3, 3,
-			      "legacy OID NAME', e.g. 'legacy 1.3.6.1.4.1.5597.3 "
+			      "legacy OID NAME', e.g. 'legacy 1.3.6.1.4.1.5597.3.0.1.0 "
 			      "MBG-SNMP-LT-MIB") < 0)
 			return -EINVAL;
 		struct snmp_profile_legacy leg;

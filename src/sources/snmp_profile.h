@@ -18,9 +18,10 @@
  *                              (any number of detects; any one that holds
  *                              identifies the device; a profile without one
  *                              is used only when named)
- *   legacy OID NAME            a legacy MIB subtree: its presence is detected
- *                              and reported by NAME (e.g. MBG-SNMP-LT-MIB),
- *                              nothing under it is read
+ *   legacy OID NAME            a legacy MIB: when the device answers a GET
+ *                              of OID (an instance of it), its presence is
+ *                              reported by NAME (e.g. MBG-SNMP-LT-MIB);
+ *                              nothing else of it is read
  *   scalar NAME OID TYPE [OPTION...]
  *                              one value: the full OID of the instance
  *                              (usually ending in .0)

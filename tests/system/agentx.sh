@@ -11,7 +11,8 @@
 #     sources up; the offsets in nanoseconds (and as "%.9f" text) are what
 #     /metrics says (sundial_daemon_offset_seconds,
 #     sundial_query_offset_seconds) between two reads of it around the
-#     walk; the strata are /metrics'; a GETBULK walk gives the same OIDs;
+#     walk, and so is the jitter (sundial_daemon_jitter_seconds); the
+#     strata are /metrics'; a GETBULK walk gives the same OIDs;
 #   - a GET of an absent value (the clients of the chronyd source):
 #     noSuchInstance; of the not-accessible index: noSuchObject; a SET:
 #     notWritable;
@@ -48,8 +49,9 @@ done
 if [ -z "${ERLANG_MIBS:-}" ]; then
 	for d in /usr/lib/erlang/lib/snmp-*/mibs; do [ -d "$d" ] && ERLANG_MIBS=$d; done
 fi
-[ -n "${ERLANG_MIBS:-}" ] && [ -f "$ERLANG_MIBS/SNMPv2-SMI.mib" ] ||
+if [ -z "${ERLANG_MIBS:-}" ] || [ ! -f "$ERLANG_MIBS/SNMPv2-SMI.mib" ]; then
 	bail_out "SNMPv2-SMI as text is missing (scripts/install-deps: erlang-snmp)"
+fi
 MIBPATH=$(dirname "$MIB_FILE"):/usr/share/snmp/mibs:$ERLANG_MIBS
 require_chronyc
 
@@ -71,7 +73,7 @@ agentXSocket $SOCK
 agentXPerms 0600 0700
 [snmp] persistentDir $T/snmpd/persist
 EOC
-start_snmpd() {
+start_master() {
 	_spawn snmpd env SNMP_PERSISTENT_DIR="$T/snmpd/persist" "$SNMPD" -f -C -c "$T/snmpd/snmpd.conf" \
 		-Lf "$T/snmpd/snmpd.log" -p "$T/snmpd/snmpd.pid" -M /nonexistent -m ""
 	for _ in $(seq 1 100); do
@@ -83,7 +85,7 @@ start_snmpd() {
 	[ -S "$SOCK" ] || _daemon_failed snmpd "no AgentX socket $SOCK"
 	echo "# snmpd ready on 127.0.0.1 port $PORT, AgentX on $SOCK"
 }
-start_snmpd
+start_master
 
 # --- chronyd and the collector ---
 private_run_chrony
@@ -159,41 +161,47 @@ num_is "$(absdiff "$LS" "$now")" '<=' 5 "sundialSourceLastSample.2 ($LS) is now 
 is "$(grep -c "^.$O.2.1.12." "$T/w0")" 0 "no sundialSourceClients (no capture source)"
 is "$(grep -c "^.$O.3." "$T/w0")" 0 "no refclock rows (no refclocks)"
 
-# Offsets: /metrics read before and after a walk; the walk's value (a
-# snapshot of one of the samples in between) must be one of the two read,
-# scaled to ns; a sample that came between /metrics and the snapshot (the
-# collector hands the subagent its values every second) is tried again.
-# offset_check ROW METRIC SOURCE
-offset_check() {
-	local row=$1 metric=$2 src=$3 try m1 m2 ns txt want1 want2 ok_ns=0
-	for try in 1 2 3 4 5 6; do
-		metrics "$T/m1.txt"
-		snmp_walk "$T/w1"
-		metrics "$T/m2.txt"
-		m1=$(prom_value "$T/m1.txt" "$metric" "source=$src")
-		m2=$(prom_value "$T/m2.txt" "$metric" "source=$src")
-		ns=$(val "$T/w1" "2.1.7.$row")
-		txt=$(val "$T/w1" "2.1.8.$row")
-		want1=$(awk -v s="$m1" 'BEGIN { x = s * 1e9; printf "%.0f", x < 0 ? -int(-x + 0.5) : int(x + 0.5) }')
-		want2=$(awk -v s="$m2" 'BEGIN { x = s * 1e9; printf "%.0f", x < 0 ? -int(-x + 0.5) : int(x + 0.5) }')
-		if { near "$ns" "$want1" 1 && near "$txt" "$m1" 0.0000000015; } ||
-		   { near "$ns" "$want2" 1 && near "$txt" "$m2" 0.0000000015; }; then
-			ok_ns=1
-			break
-		fi
-		diag "try $try: $metric $m1 .. $m2 s, sundialSourceOffset.$row $ns ns, text $txt"
-		sleep 0.3
+# Offsets and jitter: the subagent answers from the snapshot the collector
+# handed it last (every second), which may be a sample behind /metrics.
+# So /metrics is read every 0.2 s for 2.4 s (more than two samples) before
+# a walk and once after it: the walk's value must be one of those read,
+# scaled to ns exactly (the text: "%.9f" of it).
+hist_walk() {
+	rm -f "$T"/h*.txt
+	for i in $(seq 10 21); do
+		metrics "$T/h$i.txt"
+		sleep 0.2
 	done
-	if [ "$ok_ns" = 1 ]; then
-		ok "sundialSourceOffset.$row ($ns ns) and its text ($txt) = $metric ($m1 .. $m2 s)"
-	else
-		not_ok "sundialSourceOffset.$row and its text = $metric x 1e9" \
-			"$metric $m1 .. $m2 s, sundialSourceOffset.$row $ns, text '$txt'"
-	fi
-	like "$txt" '^-?[0-9]+\.[0-9]{9}$' "sundialSourceOffsetText.$row is %.9f ($txt)"
+	snmp_walk "$T/hw"
+	metrics "$T/h99.txt"
 }
-offset_check 1 sundial_daemon_offset_seconds chronyd
-offset_check 2 sundial_query_offset_seconds server
+# hist_values METRIC SOURCE: the values /metrics had, one per line
+hist_values() { for f in "$T"/h*.txt; do prom_value "$f" "$1" "source=$2"; done | sort -u | tr '\n' ' '; }
+ns_of() { awk -v s="$1" 'BEGIN { x = s * 1e9; printf "%.0f", x < 0 ? -int(-x + 0.5) : int(x + 0.5) }'; }
+# scaled_check COL ROW METRIC SOURCE [text]: sundialSourceEntry COL.ROW
+# (and with text, the offset's text in column 8) is one of METRIC's
+# values x 1e9
+scaled_check() {
+	local col=$1 row=$2 metric=$3 src=$4 text=${5:-} try m ns txt vals
+	for try in 1 2 3; do
+		hist_walk
+		ns=$(val "$T/hw" "2.1.$col.$row")
+		txt=$(val "$T/hw" "2.1.8.$row")
+		vals=$(hist_values "$metric" "$src")
+		for m in $vals; do
+			if near "$ns" "$(ns_of "$m")" 1 && { [ -z "$text" ] || near "$txt" "$m" 0.0000000015; }; then
+				ok "$metric{source=$src} x 1e9 = 2.1.$col.$row ($ns ns${text:+, text $txt}; /metrics had $vals)"
+				[ -n "$text" ] && like "$txt" '^-?[0-9]+\.[0-9]{9}$' "sundialSourceOffsetText.$row is %.9f ($txt)"
+				return 0
+			fi
+		done
+		diag "try $try: $metric{source=$src}: $vals; 2.1.$col.$row: $ns, text $txt"
+	done
+	not_ok "$metric{source=$src} x 1e9 = 2.1.$col.$row" "/metrics had: $vals" "walk: $ns, text $txt"
+}
+scaled_check 7 1 sundial_daemon_offset_seconds chronyd text
+scaled_check 7 2 sundial_query_offset_seconds server text
+scaled_check 9 1 sundial_daemon_jitter_seconds chronyd
 
 metrics "$T/m3.txt"
 snmp_walk "$T/w3"
@@ -201,10 +209,6 @@ S1=$(prom_value "$T/m3.txt" sundial_daemon_stratum source=chronyd)
 S2=$(prom_value "$T/m3.txt" sundial_query_stratum source=server)
 num_is "$(val "$T/w3" 2.1.10.1)" == "$S1" "sundialSourceStratum.1 = sundial_daemon_stratum ($S1)"
 num_is "$(val "$T/w3" 2.1.10.2)" == "$S2" "sundialSourceStratum.2 = sundial_query_stratum ($S2)"
-JIT=$(prom_value "$T/m3.txt" sundial_daemon_source_jitter_seconds source=chronyd)
-if [ "$JIT" != "<missing>" ]; then
-	num_is "$(val "$T/w3" 2.1.9.1)" '>=' 0 "sundialSourceJitter.1 is a Gauge32 ($(val "$T/w3" 2.1.9.1) ns)"
-fi
 
 # GETBULK: the same instances as GETNEXT.
 snmp_walk "$T/wb" "$SNMPBULKWALK"
@@ -247,7 +251,7 @@ is "$(MIBS=SUNDIAL-MIB MIBDIRS=$MIBPATH "$SNMPTRANSLATE" -On SUNDIAL-MIB::sundia
 stop_daemon snmpd
 like "$(snmp_get "$O.1.2.0" 2>&1)" "Timeout" "snmpd stopped: no answer"
 sleep 1
-start_snmpd
+start_master
 t0=$(date +%s.%N)
 back=""
 while :; do
@@ -271,7 +275,7 @@ is "$?" 0 "the collector logs that it lost the master"
 kill -TERM "$CPID"
 wait "$CPID"
 is "$?" 0 "the collector exits 0 on SIGTERM"
-DAEMONS=$(echo "$DAEMONS" | sed "s/ collect:$CPID//")
+DAEMONS=${DAEMONS// collect:$CPID/}
 like "$(snmp_get "$O.1.2.0")" "^.$O.1.2.0 No Such Object" "collector stopped: GET sundialSourceCount.0 gives noSuchObject"
 snmp_walk "$T/w5"
 is "$(grep -c "^.$O\." "$T/w5")" 0 "collector stopped: nothing under sundialObjects"

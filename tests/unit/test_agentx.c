@@ -149,7 +149,7 @@ static void fill(void)
 	for (size_t i = 0; i < 3; i++) {
 		struct agentx_source *x = &src[i];
 		x->up = x->last_sample = x->offset = x->jitter = x->stratum = NAN;
-		x->synchronised = x->clients = x->requests = NAN;
+		x->synchronised = x->clients = x->clients_1h = x->clients_24h = x->requests = NAN;
 		x->response_p50 = x->response_p99 = NAN;
 		x->state = AGENTX_UNKNOWN;
 	}
@@ -173,6 +173,7 @@ static void fill(void)
 	src[2].jitter = 0.000002;
 	src[2].synchronised = 1;
 	src[2].clients = 42;
+	src[2].clients_1h = 100;
 	src[2].requests = 2.5;
 	src[2].response_p50 = 0.000011;
 	src[2].response_p99 = 0.00009;
@@ -290,6 +291,9 @@ static void test_get(void **state)
 	assert_int_equal(v.u, 11000);
 	assert_int_equal(look(N(BASE, 2, 1, 15, 3), AGENTX_GET, &v), AGENTX_FOUND);
 	assert_int_equal(v.u, 90000);
+	assert_int_equal(look(N(BASE, 2, 1, 16, 3), AGENTX_GET, &v), AGENTX_FOUND);
+	assert_int_equal(v.type, AGENTX_T_GAUGE);
+	assert_int_equal(v.u, 100);
 
 	/* refclocks: source 1 has one, source 3 two (in snapshot order) */
 	assert_int_equal(look(N(BASE, 3, 1, 2, 1, 1), AGENTX_GET, &v), AGENTX_FOUND);
@@ -344,7 +348,8 @@ static void test_get_absent(void **state)
 	 * that are not, nodes above the objects, other subtrees */
 	assert_int_equal(look(N(BASE, 2, 1, 1, 1), AGENTX_GET, &v), AGENTX_NO_SUCH_OBJECT);
 	assert_int_equal(look(N(BASE, 3, 1, 1, 1, 1), AGENTX_GET, &v), AGENTX_NO_SUCH_OBJECT);
-	assert_int_equal(look(N(BASE, 2, 1, 16, 1), AGENTX_GET, &v), AGENTX_NO_SUCH_OBJECT);
+	assert_int_equal(look(N(BASE, 2, 1, 17, 3), AGENTX_GET, &v), AGENTX_NO_SUCH_INSTANCE);
+	assert_int_equal(look(N(BASE, 2, 1, 18, 1), AGENTX_GET, &v), AGENTX_NO_SUCH_OBJECT);
 	assert_int_equal(look(N(BASE, 3, 1, 7, 1, 1), AGENTX_GET, &v), AGENTX_NO_SUCH_OBJECT);
 	assert_int_equal(look(N(BASE, 1, 5, 0), AGENTX_GET, &v), AGENTX_NO_SUCH_OBJECT);
 	assert_int_equal(look(N(BASE, 1, 0, 0), AGENTX_GET, &v), AGENTX_NO_SUCH_OBJECT);
@@ -404,9 +409,12 @@ static void test_next(void **state)
 	assert_string_equal(next(N(BASE, 2, 1, 6, 1)), "2.1.7.1");
 	assert_string_equal(next(N(BASE, 2, 1, 11)), "2.1.11.3");
 	assert_string_equal(next(N(BASE, 2, 1, 12, 0)), "2.1.12.3");
-	assert_string_equal(next(N(BASE, 2, 1, 15, 3)), "3.1.2.1.1");
+	assert_string_equal(next(N(BASE, 2, 1, 15, 3)), "2.1.16.3");
+	assert_string_equal(next(N(BASE, 2, 1, 16, 3)), "3.1.2.1.1"); /* no 24h value */
 	/* past the last column and out-of-range arcs */
-	assert_string_equal(next(N(BASE, 2, 1, 16)), "3.1.2.1.1");
+	assert_string_equal(next(N(BASE, 2, 1, 16)), "2.1.16.3");
+	assert_string_equal(next(N(BASE, 2, 1, 17)), "3.1.2.1.1");
+	assert_string_equal(next(N(BASE, 2, 1, 18)), "3.1.2.1.1");
 	assert_string_equal(next(N(BASE, 2, 2)), "3.1.2.1.1");
 	assert_string_equal(next(N(BASE, 2, 4294967295u, 4294967295u)), "3.1.2.1.1");
 	/* the refclock table: sources, then refclocks of a source, then
@@ -505,13 +513,16 @@ static void test_walk_random(void **state)
 			x->stratum = maybe(rand() % 17);
 			x->synchronised = maybe(1);
 			x->clients = maybe(rand() % 100);
+			x->clients_1h = maybe(rand() % 1000);
+			x->clients_24h = maybe(rand() % 10000);
 			x->requests = maybe(rand() % 100 / 7.0);
 			x->response_p50 = maybe(1e-5);
 			x->response_p99 = maybe(1e-4);
 			want += 4; /* kind, target, state, and ... */
-			double *d[] = { &x->up,	      &x->last_sample,	&x->jitter,
-					&x->stratum,  &x->synchronised, &x->clients,
-					&x->requests, &x->response_p50, &x->response_p99 };
+			double *d[] = { &x->up,		  &x->last_sample,  &x->jitter,
+					&x->stratum,	  &x->synchronised, &x->clients,
+					&x->clients_1h,	  &x->clients_24h,  &x->requests,
+					&x->response_p50, &x->response_p99 };
 			want -= 1; /* ... offset and its text count as two below */
 			for (size_t k = 0; k < sizeof d / sizeof d[0]; k++)
 				want += !isnan(*d[k]);

@@ -143,7 +143,7 @@ static void test_shipped_meinberg(void **state)
 	expect_oid(&p.detect[0].oid, "1.3.6.1.4.1.5597");
 	assert_false(p.detect[1].sysobjectid);
 	assert_int_equal(p.n_legacy, 1);
-	expect_oid(&p.legacy[0].oid, "1.3.6.1.4.1.5597.3");
+	expect_oid(&p.legacy[0].oid, "1.3.6.1.4.1.5597.3.0.1.0");
 	assert_string_equal(p.legacy[0].name, "MBG-SNMP-LT-MIB");
 
 	const struct snmp_profile_object *o = find_scalar(&p, "firmware");

@@ -1,6 +1,6 @@
 # meinberg.profile - Meinberg LANTIME time servers (LTOS 6 and later) through
 # MBG-SNMP-LTNG-MIB (enterprises.5597.30).  The object names in the comments
-# are the MIB's; see sundial-snmp(8) and src/sources/snmp_profile.h for the
+# are the MIB's; see sundial-snmp(1) and src/sources/snmp_profile.h for the
 # syntax.  Copy this file to add objects: profiles are data, not code.
 
 profile meinberg
@@ -11,9 +11,9 @@ description "Meinberg LANTIME (MBG-SNMP-LTNG-MIB)"
 detect sysobjectid 1.3.6.1.4.1.5597
 detect 1.3.6.1.4.1.5597.30.0.0.2.0
 
-# The legacy MBG-SNMP-LT-MIB (mbgLantime, enterprises.5597.3): detected and
-# named, not read.
-legacy 1.3.6.1.4.1.5597.3 MBG-SNMP-LT-MIB
+# The legacy MBG-SNMP-LT-MIB (mbgLantime, enterprises.5597.3): detected by
+# its mbgLtFirmwareVersion.0 and named, not read.
+legacy 1.3.6.1.4.1.5597.3.0.1.0 MBG-SNMP-LT-MIB
 
 # mbgLtNgInfo
 scalar firmware 1.3.6.1.4.1.5597.30.0.0.2.0 string          # mbgLtNgFirmwareVersion
