@@ -146,6 +146,31 @@ num_is "$ST" '>=' 2.9 "silent agent: its sample waited for its 3 tries of 1 s ($
 num_is "$ST" '<' 4.5 "silent agent: and no longer than its time"
 like "$(cat "$T/collect.log")" "127.0.0.4:$SILENT_PORT.*no answer" "silent agent: the log says it does not answer"
 
+# --- the dashboard: the snmp sources' pages and graphs ---
+enc() { "$PYTHON" -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$1"; }
+U=http://127.0.0.1:$HP
+bad=""
+n_graphs=0
+for tg in "127.0.0.1:$SNMP_PORT" "127.0.0.2:$SNMP_PORT"; do
+	curl -sf -o "$T/page.html" "$U/source?kind=snmp&target=$(enc "$tg")&span=day" || bad="$bad page:$tg"
+	xmllint --html --noout "$T/page.html" 2>/dev/null || bad="$bad html:$tg"
+	cp "$T/page.html" "$T/page-${tg%%:*}.html"
+	for img in $(grep -o '<img [^>]*src="[^"]*"' "$T/page.html" | sed 's/.*src="//; s/"$//; s/&amp;/\&/g'); do
+		n_graphs=$((n_graphs + 1))
+		curl -sf -o "$T/g.svg" "$U$img" && xmllint --noout "$T/g.svg" 2>/dev/null || bad="$bad $img"
+	done
+done
+is "$bad" "" "dashboard: the snmp sources' pages are valid HTML and every graph is an SVG that parses"
+num_is "$n_graphs" '>=' 12 "dashboard: the two pages show graphs ($n_graphs)"
+for id in mbg_offset mbg_state mbg_signal mbg_satellites mbg_clients mbg_temperature; do
+	like "$(cat "$T/page-127.0.0.1.html")" "id=\"graph-$id\"" "dashboard: the LANTIME's page has the $id graph"
+done
+for id in host_load host_memory host_storage host_interfaces; do
+	like "$(cat "$T/page-127.0.0.2.html")" "id=\"graph-$id\"" "dashboard: the host's page has the $id graph"
+done
+curl -sf "$U/" >"$T/overview.html"
+like "$(cat "$T/overview.html")" "stratum: 1" "dashboard: the overview shows the LANTIME's stratum"
+
 # --- the device changes: alerts ---
 REC=$T/snmpd/meinberg.rec
 sed -i 's/^\(.1.3.6.1.4.1.5597.30.0.1.2.1.4.1\) integer 1$/\1 integer 2/; s/^\(.1.3.6.1.4.1.5597.30.0.1.2.1.6.2\) gauge 87$/\1 gauge 20/' "$REC"
