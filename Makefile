@@ -30,6 +30,7 @@ bench: deps build
 	bench/query
 	bench/traffic
 	bench/collect
+	bench/snmp
 
 fuzz: deps
 	@[ -f build-fuzz/build.ninja ] || CC=clang meson setup build-fuzz -Dfuzzing=true \
