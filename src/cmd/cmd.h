@@ -9,5 +9,11 @@ int cmd_traffic(int argc, char **argv);
 int cmd_collect(int argc, char **argv);
 int cmd_graph(int argc, char **argv);
 int cmd_snmp(int argc, char **argv);
+int cmd_noise(int argc, char **argv);
+int cmd_trace(int argc, char **argv);
+int cmd_outage(int argc, char **argv);
+int cmd_dnssec(int argc, char **argv);
+int cmd_atlas(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
 
 #endif

@@ -21,6 +21,12 @@ static const struct {
 	{ "collect", cmd_collect, "the daemon: history in RRD files, /metrics, dashboard" },
 	{ "graph", cmd_graph, "draw stored history as SVG or PNG files, without the daemon" },
 	{ "snmp", cmd_snmp, "read an SNMP agent once through a profile (Meinberg, hosts)" },
+	{ "noise", cmd_noise, "who scans what: unsolicited traffic in captures" },
+	{ "trace", cmd_trace, "layer-4 traceroute over several protocols, where paths part" },
+	{ "outage", cmd_outage, "probe a service at a fixed rate and measure each outage" },
+	{ "dnssec", cmd_dnssec, "signatures of a zone: expired, TTLs beyond expiration, bad" },
+	{ "atlas", cmd_atlas, "RIPE Atlas NTP results: per probe and overall" },
+	{ "stats", cmd_stats, "percentile tables and graphs of ntpd, chrony and Pool logs" },
 };
 
 static void usage(FILE *f)

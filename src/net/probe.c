@@ -1,0 +1,786 @@
+/* probe.c - the probers of `sundial outage`; see probe.h.
+ *
+ * The probes in flight live in a ring indexed by sequence number (the caller
+ * numbers them 0, 1, 2, ... and expires them after its timeout, so the ring
+ * only needs room for max_in_flight).  UDP and ICMP probes share one socket
+ * and are matched by what the reply echoes (the transmit timestamp, the DNS
+ * ID, the ICMP sequence number and token); each TCP probe has its own socket,
+ * registered in the epoll set under its sequence number.
+ */
+#include "net/probe.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/clock.h"
+#include "common/mem.h"
+#include "common/rd.h"
+#include "net/addr.h"
+#include "wire/ntp.h"
+
+#define UDP_KEY UINT64_MAX /* the epoll key of the shared socket */
+#define RECV_BUF 2048
+#define DNS_TYPE_SOA 6
+#define DNS_CLASS_IN 1
+
+struct slot {
+	uint64_t seq;
+	double sent;		   /* monotonic */
+	struct timespec sent_real; /* the wall clock at the same moment */
+	uint64_t xmt;		   /* NTP: the random transmit timestamp */
+	uint16_t id;		   /* DNS: the query ID */
+	int fd;			   /* TCP: the connecting socket, else -1 */
+	bool busy;
+};
+
+struct probe {
+	struct probe_opts o;
+	char dns_name[256];
+	char desc[320];
+	int ep;	  /* epoll set: the shared socket, or the TCP sockets */
+	int fd;	  /* the shared UDP or ICMP socket; -1 for TCP */
+	bool raw; /* ICMP over a raw socket (else a ping socket) */
+	bool v6;
+	uint16_t icmp_id; /* raw socket: the identifier sent and expected */
+	uint64_t token;	  /* ICMP: random, in every request's data */
+	uint8_t query[PROBE_DNS_MAX_QUERY];
+	size_t qlen;
+	struct slot *ring;
+	size_t cap;		  /* a power of two */
+	struct probe_done *ready; /* finished at send time (TCP connected at once) */
+	size_t n_ready, ready_cap;
+	struct probe_counters c;
+};
+
+static uint64_t random64(void)
+{
+	uint64_t v = 0;
+	if (getrandom(&v, sizeof v, 0) != (ssize_t)sizeof v) {
+		/* Does not happen for 8 bytes on a booted kernel; keep going
+		 * with something that still tells probes apart. */
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		v = (uint64_t)ts.tv_nsec * 0x9e3779b97f4a7c15ULL ^ (uint64_t)getpid();
+	}
+	return v;
+}
+
+/* --- DNS (RFC 1035 section 4.1) ---
+ *
+ *  0  1  2  3  4  5  6  7  8  9 10 11 12 13 14 15
+ * +--+--+--+--+--+--+--+--+--+--+--+--+--+--+--+--+
+ * |                      ID                       |
+ * |QR|   Opcode  |AA|TC|RD|RA|   Z    |   RCODE   |
+ * |                    QDCOUNT                    |
+ * |                    ANCOUNT                    |
+ * |                    NSCOUNT                    |
+ * |                    ARCOUNT                    |
+ * +--+--+--+--+--+--+--+--+--+--+--+--+--+--+--+--+
+ * | QNAME: labels (length octet, 1..63 octets), 0 |
+ * |                     QTYPE                     |
+ * |                     QCLASS                    |
+ * +--+--+--+--+--+--+--+--+--+--+--+--+--+--+--+--+
+ */
+
+size_t probe_dns_query(uint16_t id, const char *name, uint8_t *buf, size_t len)
+{
+	struct wr w = wr_make(buf, len);
+	size_t n = strlen(name);
+	if (n > 0 && name[n - 1] == '.')
+		n--; /* "example.net." = "example.net"; "." = "" = the root */
+	wr_be16(&w, id);
+	wr_be16(&w, 0x0100); /* standard query, RD */
+	wr_be16(&w, 1);
+	wr_be16(&w, 0);
+	wr_be16(&w, 0);
+	wr_be16(&w, 0);
+	size_t qname = 1; /* the final zero octet */
+	for (size_t i = 0; i < n;) {
+		const char *dot = memchr(name + i, '.', n - i);
+		size_t l = dot ? (size_t)(dot - (name + i)) : n - i;
+		if (l == 0 || l > 63)
+			return 0;
+		qname += 1 + l;
+		if (qname > 255)
+			return 0;
+		wr_u8(&w, (uint8_t)l);
+		wr_bytes(&w, name + i, l);
+		i += l + (dot ? 1 : 0);
+		if (dot && i == n)
+			return 0; /* "a..": an empty label before the final dot */
+	}
+	wr_u8(&w, 0);
+	wr_be16(&w, DNS_TYPE_SOA);
+	wr_be16(&w, DNS_CLASS_IN);
+	return w.bad ? 0 : len - w.left;
+}
+
+static uint8_t lower(uint8_t c)
+{
+	return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
+}
+
+/* The question of r equals the question of q (a well-formed query): the
+ * same labels (without case), type and class. */
+static bool same_question(struct rd *r, struct rd *q)
+{
+	for (;;) {
+		uint8_t lq = rd_u8(q), lr = rd_u8(r);
+		if (r->bad)
+			return true; /* truncated: the caller says so */
+		if (lr != lq)
+			return false;
+		if (lq == 0)
+			break;
+		const uint8_t *a = rd_ptr(q, lq), *b = rd_ptr(r, lr);
+		if (!b)
+			return true;
+		for (size_t i = 0; a && i < lq; i++)
+			if (lower(a[i]) != lower(b[i]))
+				return false;
+	}
+	uint32_t tq = rd_be32(q), tr = rd_be32(r);
+	return r->bad || tq == tr;
+}
+
+enum probe_dns_status probe_dns_check(const uint8_t *buf, size_t len, const uint8_t *query,
+				      size_t qlen, struct probe_dns_reply *out)
+{
+	struct rd r = rd_make(buf, len);
+	struct rd q = rd_make(query, qlen);
+	memset(out, 0, sizeof *out);
+	uint16_t id = rd_be16(&r), flags = rd_be16(&r), qdcount = rd_be16(&r);
+	out->ancount = rd_be16(&r);
+	rd_skip(&r, 4); /* NSCOUNT, ARCOUNT */
+	if (r.bad)
+		return PROBE_DNS_TRUNCATED;
+	uint16_t qid = rd_be16(&q), qflags = rd_be16(&q);
+	rd_skip(&q, 8);
+	out->id = id;
+	out->rcode = (uint8_t)(flags & 0x0f);
+	out->aa = flags & 0x0400;
+	out->tc = flags & 0x0200;
+	out->ra = flags & 0x0080;
+	if (id != qid)
+		return PROBE_DNS_ID;
+	if (!(flags & 0x8000))
+		return PROBE_DNS_NOT_REPLY;
+	if (((flags >> 11) & 0x0f) != ((qflags >> 11) & 0x0f))
+		return PROBE_DNS_OPCODE;
+	if (qdcount != 1)
+		return PROBE_DNS_QUESTION;
+	if (!same_question(&r, &q))
+		return PROBE_DNS_QUESTION;
+	if (r.bad)
+		return PROBE_DNS_TRUNCATED;
+	return PROBE_DNS_OK;
+}
+
+const char *probe_dns_strerror(enum probe_dns_status st)
+{
+	switch (st) {
+	case PROBE_DNS_OK: return "ok";
+	case PROBE_DNS_TRUNCATED: return "truncated";
+	case PROBE_DNS_ID: return "another ID than the query's";
+	case PROBE_DNS_NOT_REPLY: return "QR not set: not a reply";
+	case PROBE_DNS_OPCODE: return "another opcode than the query's";
+	case PROBE_DNS_QUESTION: return "not the question asked";
+	}
+	return "unknown status";
+}
+
+const char *probe_dns_rcode_name(unsigned rcode)
+{
+	static const char *const names[] = { "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN",
+					     "NOTIMP",	"REFUSED", "YXDOMAIN", "YXRRSET",
+					     "NXRRSET", "NOTAUTH", "NOTZONE" };
+	return rcode < sizeof names / sizeof names[0] ? names[rcode] : "unknown RCODE";
+}
+
+/* --- ICMP echo (RFC 792; RFC 4443 section 4) ---
+ *
+ *  0                   1                   2                   3
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |     Type      |     Code      |          Checksum             |
+ * |           Identifier          |        Sequence Number        |
+ * |                 Data: token (64 bits, random)                 |
+ * |                 Data: sequence number (64 bits)               |
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *
+ * Type 8/0 (request/reply) for IPv4, 128/129 for IPv6.  A ping socket
+ * replaces the identifier with its own and fills the checksum; a raw IPv4
+ * socket hands replies over with their IP header, and a raw ICMPv6 socket's
+ * checksum is always the kernel's.
+ */
+#define ICMP_ECHO_LEN 24
+
+static uint16_t inet_cksum(const uint8_t *p, size_t n)
+{
+	uint32_t sum = 0;
+	for (size_t i = 0; i + 1 < n; i += 2)
+		sum += (uint32_t)p[i] << 8 | p[i + 1];
+	if (n & 1)
+		sum += (uint32_t)p[n - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+static size_t icmp_echo_encode(const probe *p, uint64_t seq, uint8_t *buf, size_t len)
+{
+	struct wr w = wr_make(buf, len);
+	wr_u8(&w, p->v6 ? 128 : 8);
+	wr_u8(&w, 0);
+	wr_be16(&w, 0);
+	wr_be16(&w, p->icmp_id);
+	wr_be16(&w, (uint16_t)seq);
+	wr_be64(&w, p->token);
+	wr_be64(&w, seq);
+	if (w.bad)
+		return 0;
+	uint16_t c = inet_cksum(buf, ICMP_ECHO_LEN);
+	buf[2] = (uint8_t)(c >> 8);
+	buf[3] = (uint8_t)c;
+	return ICMP_ECHO_LEN;
+}
+
+/* The sequence number an echo reply of ours carries: true and *seq, or
+ * false if it is something else (another ICMP message, another prober's). */
+static bool icmp_echo_reply(const probe *p, const uint8_t *buf, size_t len, uint64_t *seq)
+{
+	struct rd r = rd_make(buf, len);
+	if (p->raw && !p->v6) {
+		uint8_t vihl = rd_u8(&r);
+		size_t ihl = (size_t)(vihl & 0x0f) * 4;
+		if ((vihl >> 4) != 4 || ihl < 20)
+			return false;
+		rd_skip(&r, 8);
+		uint8_t proto = rd_u8(&r);
+		rd_skip(&r, ihl - 10);
+		if (r.bad || proto != IPPROTO_ICMP)
+			return false;
+		if (inet_cksum(r.p, r.left) != 0)
+			return false;
+	}
+	uint8_t type = rd_u8(&r), code = rd_u8(&r);
+	rd_skip(&r, 2);
+	uint16_t id = rd_be16(&r), seq16 = rd_be16(&r);
+	uint64_t token = rd_be64(&r), s = rd_be64(&r);
+	if (r.bad || type != (p->v6 ? 129 : 0) || code != 0 || token != p->token ||
+	    (uint16_t)s != seq16)
+		return false;
+	if (p->raw && id != p->icmp_id)
+		return false;
+	*seq = s;
+	return true;
+}
+
+/* --- the ring of probes in flight --- */
+
+static struct slot *slot_of(probe *p, uint64_t seq)
+{
+	struct slot *s = &p->ring[seq & (p->cap - 1)];
+	return s->busy && s->seq == seq ? s : NULL;
+}
+
+static void slot_free(struct slot *s)
+{
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+	s->busy = false;
+}
+
+static void fill_done(struct probe_done *d, const struct slot *s, uint8_t result, double at)
+{
+	memset(d, 0, sizeof *d);
+	d->seq = s->seq;
+	d->result = result;
+	d->at = at;
+	d->rtt = at - s->sent;
+}
+
+/* The monotonic time of a reply the kernel stamped rx on the wall clock:
+ * its offset from the send, both on the wall clock, added to the monotonic
+ * send time; now if the wall clock stepped in between. */
+static double reply_time(const struct slot *s, const struct timespec *rx, bool have_rx, double now)
+{
+	if (!have_rx)
+		return now;
+	double rtt = clock_ts_diff(rx, &s->sent_real);
+	if (rtt < 0 || s->sent + rtt > now)
+		return now;
+	return s->sent + rtt;
+}
+
+/* --- opening --- */
+
+static int add_fd(probe *p, int fd, uint64_t key, uint32_t events)
+{
+	struct epoll_event ev;
+	memset(&ev, 0, sizeof ev);
+	ev.events = events;
+	ev.data.u64 = key;
+	return epoll_ctl(p->ep, EPOLL_CTL_ADD, fd, &ev) == 0 ? 0 : -errno;
+}
+
+static int open_icmp(probe *p, char *err, size_t errlen)
+{
+	int family = p->o.addr.ss_family;
+	int proto = p->v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP;
+	int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
+	if (fd >= 0)
+		return fd;
+	int e1 = errno;
+	fd = socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
+	if (fd >= 0) {
+		p->raw = true;
+		return fd;
+	}
+	int e2 = errno;
+	if ((e1 == EACCES || e1 == EPERM) && (e2 == EACCES || e2 == EPERM)) {
+		str_format(err, errlen,
+			   "ICMP echo is not allowed: no ping socket (your group is outside "
+			   "sysctl net.ipv4.ping_group_range) and no raw socket (needs "
+			   "CAP_NET_RAW, e.g. root)");
+		return -EPERM;
+	}
+	str_format(err, errlen, "cannot open an ICMP socket: %s (ping socket: %s)", strerror(e2),
+		   strerror(e1));
+	return -e2;
+}
+
+static int open_socket(probe *p, char *err, size_t errlen)
+{
+	int fd;
+	if (p->o.kind == PROBE_ICMP) {
+		fd = open_icmp(p, err, errlen);
+		if (fd < 0)
+			return fd;
+	} else {
+		fd = socket(p->o.addr.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fd < 0) {
+			int e = errno;
+			str_format(err, errlen, "cannot open a UDP socket: %s", strerror(e));
+			return -e;
+		}
+	}
+	int one = 1;
+	/* Kernel receive timestamps; without them a reply is timed when read. */
+	(void)setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
+	if (connect(fd, (const struct sockaddr *)&p->o.addr,
+		    addr_len((const struct sockaddr *)&p->o.addr)) != 0) {
+		int e = errno;
+		char a[64];
+		str_format(err, errlen, "cannot send to %s: %s",
+			   addr_format((const struct sockaddr *)&p->o.addr, a, sizeof a),
+			   strerror(e));
+		close(fd);
+		return -e;
+	}
+	return fd;
+}
+
+int probe_open(const struct probe_opts *o, probe **out, char *err, size_t errlen)
+{
+	*out = NULL;
+	if (o->max_in_flight == 0 || o->max_in_flight > 32768 ||
+	    (o->addr.ss_family != AF_INET && o->addr.ss_family != AF_INET6)) {
+		str_format(err, errlen, "invalid prober options");
+		return -EINVAL;
+	}
+	probe *p = mem_calloc(1, sizeof *p);
+	p->o = *o;
+	p->o.dns_name = NULL;
+	p->fd = -1;
+	p->ep = -1;
+	p->v6 = o->addr.ss_family == AF_INET6;
+	p->token = random64();
+	p->icmp_id = (uint16_t)random64();
+	int rc = 0;
+	if (o->kind == PROBE_DNS) {
+		str_copy(p->dns_name, o->dns_name ? o->dns_name : ".", sizeof p->dns_name);
+		p->qlen = probe_dns_query(0, p->dns_name, p->query, sizeof p->query);
+		if (p->qlen == 0 || strlen(o->dns_name ? o->dns_name : ".") >= sizeof p->dns_name) {
+			str_format(err, errlen,
+				   "'%s' is not a domain name (labels of 1 to 63 octets, "
+				   "255 in all)",
+				   o->dns_name ? o->dns_name : ".");
+			rc = -EINVAL;
+			goto out;
+		}
+	}
+	p->cap = 16;
+	while (p->cap < o->max_in_flight + 1)
+		p->cap *= 2;
+	p->ring = mem_calloc(p->cap, sizeof *p->ring);
+	for (size_t i = 0; i < p->cap; i++)
+		p->ring[i].fd = -1;
+	p->ep = epoll_create1(EPOLL_CLOEXEC);
+	if (p->ep < 0) {
+		rc = -errno;
+		str_format(err, errlen, "epoll_create1: %s", strerror(-rc));
+		goto out;
+	}
+	if (o->kind != PROBE_TCP) {
+		p->fd = open_socket(p, err, errlen);
+		if (p->fd < 0) {
+			rc = p->fd;
+			goto out;
+		}
+		rc = add_fd(p, p->fd, UDP_KEY, EPOLLIN);
+		if (rc < 0) {
+			str_format(err, errlen, "epoll_ctl: %s", strerror(-rc));
+			goto out;
+		}
+	}
+	switch (o->kind) {
+	case PROBE_NTP: str_copy(p->desc, "NTP", sizeof p->desc); break;
+	case PROBE_DNS: str_format(p->desc, sizeof p->desc, "DNS SOA '%s'", p->dns_name); break;
+	case PROBE_TCP: str_copy(p->desc, "TCP connect", sizeof p->desc); break;
+	case PROBE_ICMP:
+		str_copy(p->desc, p->raw ? "ICMP echo (raw socket)" : "ICMP echo (ping socket)",
+			 sizeof p->desc);
+		break;
+	}
+out:
+	if (rc < 0) {
+		probe_close(p);
+		return rc;
+	}
+	*out = p;
+	return 0;
+}
+
+void probe_close(probe *p)
+{
+	if (!p)
+		return;
+	if (p->ring)
+		for (size_t i = 0; i < p->cap; i++)
+			slot_free(&p->ring[i]);
+	if (p->fd >= 0)
+		close(p->fd);
+	if (p->ep >= 0)
+		close(p->ep);
+	free(p->ring);
+	free(p->ready);
+	free(p);
+}
+
+const char *probe_describe(const probe *p)
+{
+	return p->desc;
+}
+
+int probe_fd(const probe *p)
+{
+	return p->ep;
+}
+
+const struct probe_counters *probe_counters(const probe *p)
+{
+	return &p->c;
+}
+
+/* --- sending --- */
+
+static bool dns_id_in_flight(const probe *p, uint16_t id)
+{
+	for (size_t i = 0; i < p->cap; i++)
+		if (p->ring[i].busy && p->ring[i].id == id)
+			return true;
+	return false;
+}
+
+static void push_ready(probe *p, const struct probe_done *d)
+{
+	if (p->n_ready == p->ready_cap) {
+		p->ready_cap = p->ready_cap ? p->ready_cap * 2 : 8;
+		p->ready = mem_realloc(p->ready, p->ready_cap * sizeof *p->ready);
+	}
+	p->ready[p->n_ready++] = *d;
+}
+
+/* send() on the shared socket; a pending ICMP error from an earlier probe
+ * (ECONNREFUSED on a connected socket) is consumed, counted, and the send
+ * tried once more. */
+static int send_shared(probe *p, const uint8_t *buf, size_t len)
+{
+	for (int tries = 0; tries < 2; tries++) {
+		ssize_t n = send(p->fd, buf, len, 0);
+		if (n == (ssize_t)len)
+			return 0;
+		if (n >= 0)
+			return -EMSGSIZE;
+		if (errno != ECONNREFUSED)
+			return -errno;
+		p->c.icmp_errors++;
+	}
+	return -ECONNREFUSED;
+}
+
+/* The send time, on both clocks, read just before the send. */
+static void stamp(struct slot *s)
+{
+	s->sent = clock_mono_sec();
+	clock_realtime(&s->sent_real);
+}
+
+static int send_tcp(probe *p, struct slot *s)
+{
+	int fd = socket(p->o.addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	stamp(s);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (const struct sockaddr *)&p->o.addr,
+		    addr_len((const struct sockaddr *)&p->o.addr)) == 0) {
+		struct probe_done d;
+		fill_done(&d, s, PROBE_R_ANSWER, clock_mono_sec());
+		close(fd);
+		push_ready(p, &d);
+		s->busy = false;
+		return 0;
+	}
+	int e = errno;
+	if (e != EINPROGRESS) {
+		close(fd);
+		return -e;
+	}
+	int rc = add_fd(p, fd, s->seq, EPOLLOUT);
+	if (rc < 0) {
+		close(fd);
+		return rc;
+	}
+	s->fd = fd;
+	return 0;
+}
+
+int probe_send(probe *p, uint64_t seq, double *sent)
+{
+	struct slot *s = &p->ring[seq & (p->cap - 1)];
+	if (s->busy)
+		slot_free(s); /* never expired: older than max_in_flight */
+	memset(s, 0, sizeof *s);
+	s->fd = -1;
+	s->seq = seq;
+	uint8_t buf[PROBE_DNS_MAX_QUERY];
+	size_t len = 0;
+	switch (p->o.kind) {
+	case PROBE_NTP: {
+		struct ntp_pkt req;
+		memset(&req, 0, sizeof req);
+		req.version = 4;
+		req.mode = NTP_MODE_CLIENT;
+		/* Random: only a reply to this request can echo it, and it
+		 * tells nobody the local clock (as ntp_client does). */
+		s->xmt = random64();
+		req.xmt_ts = s->xmt;
+		len = ntp_pkt_encode(&req, buf, sizeof buf);
+		break;
+	}
+	case PROBE_DNS:
+		do
+			s->id = (uint16_t)random64();
+		while (dns_id_in_flight(p, s->id));
+		memcpy(buf, p->query, p->qlen);
+		buf[0] = (uint8_t)(s->id >> 8);
+		buf[1] = (uint8_t)s->id;
+		len = p->qlen;
+		break;
+	case PROBE_ICMP: len = icmp_echo_encode(p, seq, buf, sizeof buf); break;
+	case PROBE_TCP: break;
+	}
+	s->busy = true;
+	int rc;
+	if (p->o.kind == PROBE_TCP) {
+		rc = send_tcp(p, s);
+	} else {
+		stamp(s);
+		rc = send_shared(p, buf, len);
+	}
+	*sent = s->sent;
+	if (rc < 0)
+		slot_free(s);
+	return rc;
+}
+
+/* --- receiving --- */
+
+/* Matches a reply on the shared socket to its probe and fills *d: true, or
+ * false (counted) if it is no reply of ours. */
+static bool match_reply(probe *p, const uint8_t *buf, size_t len, const struct timespec *rx,
+			bool have_rx, double now, struct probe_done *d)
+{
+	struct slot *s = NULL;
+	uint8_t result = PROBE_R_ANSWER;
+	char why[32] = "";
+	switch (p->o.kind) {
+	case PROBE_NTP: {
+		struct ntp_pkt pkt;
+		if (ntp_pkt_decode(buf, len, &pkt) != NTP_OK || pkt.mode != NTP_MODE_SERVER) {
+			p->c.malformed++;
+			return false;
+		}
+		for (size_t i = 0; i < p->cap && !s; i++)
+			if (p->ring[i].busy && p->ring[i].xmt == pkt.org_ts)
+				s = &p->ring[i];
+		if (s && ntp_is_kod(&pkt)) {
+			result = PROBE_R_ERROR;
+			str_format(why, sizeof why, "kiss-o'-death %.4s", (const char *)pkt.refid);
+		}
+		break;
+	}
+	case PROBE_DNS: {
+		struct rd r = rd_make(buf, len);
+		uint16_t id = rd_be16(&r);
+		for (size_t i = 0; i < p->cap && !r.bad && !s; i++)
+			if (p->ring[i].busy && p->ring[i].id == id)
+				s = &p->ring[i];
+		if (!s) {
+			p->c.unmatched++;
+			return false;
+		}
+		uint8_t q[PROBE_DNS_MAX_QUERY];
+		memcpy(q, p->query, p->qlen);
+		q[0] = (uint8_t)(id >> 8);
+		q[1] = (uint8_t)id;
+		struct probe_dns_reply rep;
+		if (probe_dns_check(buf, len, q, p->qlen, &rep) != PROBE_DNS_OK) {
+			p->c.malformed++;
+			return false;
+		}
+		if (rep.rcode != 0 && rep.rcode != 3) { /* NOERROR, NXDOMAIN */
+			result = PROBE_R_ERROR;
+			str_copy(why, probe_dns_rcode_name(rep.rcode), sizeof why);
+		}
+		break;
+	}
+	case PROBE_ICMP: {
+		uint64_t seq;
+		if (!icmp_echo_reply(p, buf, len, &seq))
+			return false; /* a raw socket sees every ICMP message */
+		s = slot_of(p, seq);
+		break;
+	}
+	case PROBE_TCP: return false;
+	}
+	if (!s) {
+		p->c.unmatched++;
+		return false;
+	}
+	fill_done(d, s, result, reply_time(s, rx, have_rx, now));
+	str_copy(d->why, why, sizeof d->why);
+	slot_free(s);
+	return true;
+}
+
+/* Reads the shared socket until it is empty or n == max. */
+static size_t read_shared(probe *p, struct probe_done *out, size_t n, size_t max)
+{
+	while (n < max) {
+		uint8_t buf[RECV_BUF];
+		union {
+			char b[CMSG_SPACE(sizeof(struct timespec)) + 64];
+			struct cmsghdr align;
+		} ctl;
+		struct iovec iov = { buf, sizeof buf };
+		struct msghdr msg;
+		memset(&msg, 0, sizeof msg);
+		msg.msg_iov = &iov;
+		msg.msg_iovlen = 1;
+		msg.msg_control = ctl.b;
+		msg.msg_controllen = sizeof ctl.b;
+		ssize_t got = recvmsg(p->fd, &msg, MSG_DONTWAIT);
+		double now = clock_mono_sec();
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			/* An ICMP error for the connected socket: it does not
+			 * say which probe it answers; they time out. */
+			p->c.icmp_errors++;
+			continue;
+		}
+		if (msg.msg_flags & MSG_TRUNC) {
+			p->c.malformed++;
+			continue;
+		}
+		struct timespec rx;
+		bool have_rx = false;
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS &&
+			    c->cmsg_len >= CMSG_LEN(sizeof(struct timespec))) {
+				memcpy(&rx, CMSG_DATA(c), sizeof rx);
+				have_rx = true;
+			}
+		}
+		if (match_reply(p, buf, (size_t)got, &rx, have_rx, now, &out[n]))
+			n++;
+	}
+	return n;
+}
+
+/* A TCP probe's socket turned writable or failed. */
+static bool tcp_done(probe *p, uint64_t seq, struct probe_done *d)
+{
+	struct slot *s = slot_of(p, seq);
+	if (!s || s->fd < 0)
+		return false;
+	double now = clock_mono_sec();
+	int e = 0;
+	socklen_t elen = sizeof e;
+	if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &e, &elen) != 0)
+		e = errno;
+	if (e == EINPROGRESS || e == EALREADY)
+		return false;
+	fill_done(d, s, e == 0 ? PROBE_R_ANSWER : PROBE_R_ERROR, now);
+	if (e) {
+		d->err = e;
+		str_copy(d->why, e == ECONNREFUSED ? "refused" : strerror(e), sizeof d->why);
+	}
+	slot_free(s);
+	return true;
+}
+
+size_t probe_collect(probe *p, struct probe_done *out, size_t max)
+{
+	size_t n = 0;
+	while (n < max && p->n_ready > 0) {
+		out[n++] = p->ready[0];
+		memmove(p->ready, p->ready + 1, --p->n_ready * sizeof *p->ready);
+	}
+	while (n < max) {
+		struct epoll_event ev[64];
+		int k = epoll_wait(p->ep, ev, 64, 0);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break;
+		for (int i = 0; i < k && n < max; i++) {
+			if (ev[i].data.u64 == UDP_KEY)
+				n = read_shared(p, out, n, max);
+			else if (tcp_done(p, ev[i].data.u64, &out[n]))
+				n++;
+		}
+		if (k < 64)
+			break;
+	}
+	return n;
+}
+
+void probe_expire(probe *p, double sent_before)
+{
+	for (size_t i = 0; i < p->cap; i++)
+		if (p->ring[i].busy && p->ring[i].sent <= sent_before)
+			slot_free(&p->ring[i]);
+}

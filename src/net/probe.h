@@ -1,0 +1,140 @@
+/* probe.h - the probers of `sundial outage`: one small request to a service,
+ * many in flight at once, each reply matched to its own probe.
+ *
+ *   NTP   a mode-3 request on one connected UDP socket; the reply must echo
+ *         the request's random transmit timestamp (RFC 5905 section 8) and
+ *         decode (wire/ntp); a kiss-o'-death is an error reply.
+ *   DNS   a query for NAME's SOA (RFC 1035 section 4.1) on one connected UDP
+ *         socket; the reply must carry the query's random ID, QR set, the
+ *         same opcode and question (as dig checks); NOERROR and NXDOMAIN are
+ *         answers, other RCODEs (SERVFAIL, REFUSED, ...) error replies.
+ *   TCP   a non-blocking connect() per probe; the handshake completing is the
+ *         answer, a refusal (RST) an error reply; the socket is closed at once.
+ *   ICMP  an echo request (RFC 792, RFC 4443) on a ping socket
+ *         (SOCK_DGRAM/IPPROTO_ICMP, allowed by net.ipv4.ping_group_range) or
+ *         else a raw socket (CAP_NET_RAW); the reply must carry the sequence
+ *         number and a random token in its data (and on a raw socket the
+ *         identifier).
+ *
+ * Send times are read on the monotonic clock (common/clock) just before the
+ * send; UDP and ICMP replies are timed by the kernel (SO_TIMESTAMPNS), a TCP
+ * handshake when its socket turns writable.  An ICMP error to a UDP probe
+ * does not end it: it times out.  Reply parsing goes through struct rd only.
+ */
+#ifndef SUNDIAL_NET_PROBE_H
+#define SUNDIAL_NET_PROBE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+enum probe_kind { PROBE_NTP = 0, PROBE_DNS, PROBE_TCP, PROBE_ICMP };
+
+typedef struct probe probe;
+
+struct probe_opts {
+	enum probe_kind kind;
+	struct sockaddr_storage addr; /* the target; with its port but for ICMP */
+	const char *dns_name;	      /* DNS: whose SOA to ask; NULL: the root "." (borrowed) */
+	size_t max_in_flight; /* probes in flight at once (older ones are dropped), 1..32768 */
+};
+
+/* What became of one probe. */
+enum probe_result {
+	PROBE_R_ANSWER = 0, /* a good answer */
+	PROBE_R_ERROR,	    /* an error came back: refused, SERVFAIL, kiss-o'-death */
+};
+
+struct probe_done {
+	uint64_t seq;
+	uint8_t result; /* enum probe_result */
+	int err;	/* PROBE_R_ERROR from the kernel: the errno (ECONNREFUSED...) */
+	char why[32];	/* PROBE_R_ERROR: what came back, for people ("REFUSED") */
+	double at;	/* monotonic time of the answer (seconds) */
+	double rtt;	/* at - send time */
+};
+
+/* Counters of what matched no probe. */
+struct probe_counters {
+	uint64_t unmatched;   /* replies for no probe in flight (late, foreign, duplicate) */
+	uint64_t malformed;   /* replies that did not parse */
+	uint64_t icmp_errors; /* ICMP errors reported on the UDP socket */
+};
+
+/* Opens a prober for o (copied; dns_name is copied too).  Returns 0 and
+ * *out, or a negative errno with a message for people in err: -EINVAL (a bad
+ * DNS name, a kind without a port), -EPERM (ICMP: neither a ping socket nor a
+ * raw socket is allowed), or socket()'s error.  Close with probe_close(). */
+int probe_open(const struct probe_opts *o, probe **out, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+
+/* Closes every socket and frees p; accepts NULL. */
+void probe_close(probe *p);
+
+/* How p probes, for people: "NTP", "DNS SOA '.'", "TCP connect",
+ * "ICMP echo (ping socket)", "ICMP echo (raw socket)". */
+const char *probe_describe(const probe *p);
+
+/* A descriptor that turns readable when probe_collect() may have something. */
+int probe_fd(const probe *p);
+
+/* Sends probe seq (numbers must not repeat while in flight).  *sent is its
+ * send time on the monotonic clock, also when it fails.  Returns 0, or a
+ * negative errno if it could not be sent (it is then not in flight). */
+int probe_send(probe *p, uint64_t seq, double *sent) __attribute__((warn_unused_result));
+
+/* Collects up to max finished probes into out without waiting; returns how
+ * many.  Call it again while it returns max. */
+size_t probe_collect(probe *p, struct probe_done *out, size_t max);
+
+/* Forgets the probes in flight sent at or before sent_before (they timed
+ * out): closes their sockets; a reply to them then counts as unmatched. */
+void probe_expire(probe *p, double sent_before);
+
+/* The counters so far (borrowed until probe_close). */
+const struct probe_counters *probe_counters(const probe *p);
+
+/* --- DNS messages (RFC 1035 section 4.1), pure; exported for the tests --- */
+
+#define PROBE_DNS_HEADER_LEN 12
+#define PROBE_DNS_MAX_QUERY 512 /* a header and one question fit */
+
+/* Encodes a standard query (RD set) with one question: name (dotted, an
+ * optional final dot; "." or "" is the root), type SOA, class IN.  Returns
+ * its length, or 0 if name is not a valid domain name (an empty label, a
+ * label over 63 octets, more than 255 octets encoded) or len is too small. */
+size_t probe_dns_query(uint16_t id, const char *name, uint8_t *buf, size_t len);
+
+enum probe_dns_status {
+	PROBE_DNS_OK = 0,
+	PROBE_DNS_TRUNCATED, /* shorter than its header or its question */
+	PROBE_DNS_ID,	     /* another ID than the query's */
+	PROBE_DNS_NOT_REPLY, /* QR not set: a query, not a reply */
+	PROBE_DNS_OPCODE,    /* not the query's opcode */
+	PROBE_DNS_QUESTION,  /* not exactly the query's question (QDCOUNT 1, same name,
+				type and class; names compared without case) */
+};
+
+/* What a reply says (copies only). */
+struct probe_dns_reply {
+	uint16_t id;
+	uint8_t rcode;	 /* 0 NOERROR, 2 SERVFAIL, 3 NXDOMAIN, 5 REFUSED, ... */
+	bool aa, tc, ra; /* authoritative, truncated, recursion available */
+	uint16_t ancount;
+};
+
+/* Checks that the len bytes of buf are a reply to query (qlen bytes, as
+ * probe_dns_query made it).  Returns PROBE_DNS_OK and *out, or why not. */
+enum probe_dns_status probe_dns_check(const uint8_t *buf, size_t len, const uint8_t *query,
+				      size_t qlen, struct probe_dns_reply *out)
+	__attribute__((warn_unused_result));
+
+/* A short English phrase for a status ("truncated", ...). */
+const char *probe_dns_strerror(enum probe_dns_status st);
+
+/* The name of an RCODE (RFC 1035, RFC 2136): "NOERROR", "SERVFAIL", ...;
+ * "unknown RCODE" for others.  Never NULL. */
+const char *probe_dns_rcode_name(unsigned rcode);
+
+#endif

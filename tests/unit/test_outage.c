@@ -1,0 +1,705 @@
+/* test_outage.c - outage detection (analysis/outage) and the DNS messages of
+ * the prober (net/probe): isolated losses against outages and the min_lost
+ * boundary, duration and RTT before and after, answers out of order, late
+ * answers, error replies, outages at the start and at the end, probes still
+ * in flight at the end, the order checks; a randomised comparison with a
+ * brute-force reference (TEST_SEED=n replays a run); DNS query encoding
+ * (known answers, bad names) and the reply checks' rejections (truncated
+ * header or question, wrong ID, QR not set, opcode, question), with every
+ * truncation of a good reply and random bytes. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "analysis/outage.h"
+#include "net/probe.h"
+
+#define IV 0.1 /* the probe interval of most tests */
+#define RTT 0.001
+
+static uint64_t test_seed;
+
+static outage_det *det(unsigned min_lost)
+{
+	struct outage_cfg c = { 1.0, min_lost };
+	outage_det *d = outage_new(&c);
+	assert_non_null(d);
+	return d;
+}
+
+/* Sends probe seq at seq * IV. */
+static void send_at(outage_det *d, uint64_t seq)
+{
+	assert_int_equal(outage_sent(d, seq, (double)seq * IV), 0);
+}
+
+/* Probes from..to-1 sent and answered at once (RTT), in order. */
+static void good_run(outage_det *d, uint64_t from, uint64_t to)
+{
+	for (uint64_t s = from; s < to; s++) {
+		send_at(d, s);
+		assert_int_equal(outage_answered(d, s, (double)s * IV + RTT), 0);
+	}
+}
+
+/* Probes from..to-1 sent, never answered. */
+static void lost_run(outage_det *d, uint64_t from, uint64_t to)
+{
+	for (uint64_t s = from; s < to; s++)
+		send_at(d, s);
+}
+
+static size_t drain(outage_det *d, struct outage_event *ev, size_t max)
+{
+	size_t n = 0;
+	struct outage_event e;
+	while (outage_next_event(d, &e)) {
+		if (n < max)
+			ev[n] = e;
+		n++;
+	}
+	return n;
+}
+
+static void test_no_loss(void **state)
+{
+	(void)state;
+	outage_det *d = det(3);
+	good_run(d, 0, 50);
+	outage_finish(d, 5.0);
+	struct outage_event ev;
+	assert_false(outage_next_event(d, &ev));
+	const struct outage_stats *s = outage_stats(d);
+	assert_int_equal(s->sent, 50);
+	assert_int_equal(s->answered, 50);
+	assert_int_equal(s->lost, 0);
+	assert_int_equal(s->outages, 0);
+	assert_int_equal(s->in_flight, 0);
+	assert_float_equal(s->rtt_min, RTT, 1e-12);
+	assert_float_equal(s->rtt_max, RTT, 1e-12);
+	outage_free(d);
+}
+
+/* k lost probes between good ones, min_lost 3: 1 and 2 are isolated
+ * losses, 3 (the boundary) is an outage. */
+static void lost_between(unsigned min_lost, uint64_t k, size_t *events, uint64_t *isolated)
+{
+	outage_det *d = det(min_lost);
+	good_run(d, 0, 10);
+	lost_run(d, 10, 10 + k);
+	good_run(d, 10 + k, 40);
+	(void)outage_expire(d, 10.0);
+	struct outage_event ev[4];
+	*events = drain(d, ev, 4);
+	*isolated = outage_stats(d)->isolated;
+	assert_int_equal(outage_stats(d)->lost, k);
+	outage_free(d);
+}
+
+static void test_isolated_vs_outage(void **state)
+{
+	(void)state;
+	size_t n;
+	uint64_t iso;
+	lost_between(3, 1, &n, &iso);
+	assert_int_equal(n, 0);
+	assert_int_equal(iso, 1);
+	lost_between(3, 2, &n, &iso);
+	assert_int_equal(n, 0);
+	assert_int_equal(iso, 2);
+	lost_between(3, 3, &n, &iso);
+	assert_int_equal(n, 1);
+	assert_int_equal(iso, 0);
+	lost_between(1, 1, &n, &iso);
+	assert_int_equal(n, 1);
+	lost_between(2, 1, &n, &iso);
+	assert_int_equal(n, 0);
+	lost_between(2, 2, &n, &iso);
+	assert_int_equal(n, 1);
+}
+
+/* 20 probes lost (seq 10..29): the outage lasts from the answer to 9 to the
+ * answer to 30, with their RTTs. */
+static void test_duration_and_rtt(void **state)
+{
+	(void)state;
+	outage_det *d = det(3);
+	good_run(d, 0, 9);
+	send_at(d, 9);
+	assert_int_equal(outage_answered(d, 9, 0.9 + 0.004), 0);
+	lost_run(d, 10, 30);
+	send_at(d, 30);
+	assert_int_equal(outage_answered(d, 30, 3.0 + 0.002), 0);
+	/* 10..29 are not judged yet: no event before they time out. */
+	struct outage_event ev[2];
+	assert_int_equal(drain(d, ev, 2), 0);
+	assert_int_equal(outage_expire(d, 3.85), 19); /* 10..28 sent at <= 2.85 */
+	assert_int_equal(drain(d, ev, 2), 0);
+	assert_int_equal(outage_expire(d, 3.95), 1);
+	assert_int_equal(drain(d, ev, 2), 1);
+	assert_true(ev[0].have_before);
+	assert_true(ev[0].ended);
+	assert_int_equal(ev[0].before.seq, 9);
+	assert_int_equal(ev[0].after.seq, 30);
+	assert_float_equal(ev[0].before.at, 0.904, 1e-9);
+	assert_float_equal(ev[0].before.rtt, 0.004, 1e-9);
+	assert_float_equal(ev[0].after.at, 3.002, 1e-9);
+	assert_float_equal(ev[0].after.rtt, 0.002, 1e-9);
+	assert_float_equal(ev[0].duration, 3.002 - 0.904, 1e-9);
+	assert_int_equal(ev[0].first_seq, 10);
+	assert_int_equal(ev[0].lost, 20);
+	assert_int_equal(ev[0].failed, 0);
+	assert_float_equal(ev[0].first_lost_sent, 1.0, 1e-9);
+	assert_float_equal(ev[0].last_lost_sent, 2.9, 1e-9);
+	const struct outage_stats *s = outage_stats(d);
+	assert_int_equal(s->outages, 1);
+	assert_float_equal(s->longest, 3.002 - 0.904, 1e-9);
+	assert_float_equal(s->total, 3.002 - 0.904, 1e-9);
+	outage_free(d);
+}
+
+/* Answers come back in any order; the verdict is by send order. */
+static void test_out_of_order(void **state)
+{
+	(void)state;
+	outage_det *d = det(2);
+	for (uint64_t s = 0; s < 6; s++)
+		send_at(d, s);
+	/* 5, 4, 3 answered; 1, 2 lost; 0 answered last */
+	assert_int_equal(outage_answered(d, 5, 0.51), 0);
+	assert_int_equal(outage_answered(d, 4, 0.52), 0);
+	assert_int_equal(outage_answered(d, 3, 0.53), 0);
+	assert_int_equal(outage_answered(d, 0, 0.54), 0);
+	struct outage_event ev[2];
+	assert_int_equal(drain(d, ev, 2), 0);
+	assert_true(fabs(outage_next_expiry(d) - 1.1) < 1e-9);
+	assert_int_equal(outage_expire(d, 1.2), 2);
+	assert_int_equal(drain(d, ev, 2), 1);
+	assert_int_equal(ev[0].before.seq, 0);
+	assert_int_equal(ev[0].after.seq, 3);
+	assert_int_equal(ev[0].lost, 2);
+	assert_true(fabs(ev[0].duration - (0.53 - 0.54)) < 1e-9); /* answers crossed */
+	assert_true(outage_next_expiry(d) < 0);
+	outage_free(d);
+}
+
+/* An answer after the timeout is lost (and late); one after the probe
+ * expired is -ENOENT and late; a second answer -ENOENT and not late. */
+static void test_late(void **state)
+{
+	(void)state;
+	outage_det *d = det(3);
+	send_at(d, 0);
+	send_at(d, 1);
+	send_at(d, 2);
+	assert_int_equal(outage_answered(d, 0, 1.0), 0); /* exactly the timeout: in time */
+	assert_int_equal(outage_answered(d, 1, 1.2), 0); /* 1.1 s: late */
+	assert_int_equal(outage_expire(d, 1.2), 1);	 /* 2 expires */
+	assert_int_equal(outage_answered(d, 2, 1.25), -ENOENT);
+	assert_int_equal(outage_answered(d, 0, 1.3), -ENOENT); /* a duplicate */
+	assert_int_equal(outage_answered(d, 7, 1.3), -ENOENT); /* never sent */
+	const struct outage_stats *s = outage_stats(d);
+	assert_int_equal(s->answered, 1);
+	assert_int_equal(s->lost, 2);
+	assert_int_equal(s->late, 2);
+	outage_free(d);
+}
+
+/* Error replies end a probe at once and count in an outage. */
+static void test_failed(void **state)
+{
+	(void)state;
+	outage_det *d = det(3);
+	good_run(d, 0, 5);
+	for (uint64_t s = 5; s < 10; s++) {
+		send_at(d, s);
+		assert_int_equal(outage_failed(d, s, (double)s * IV + 0.0005), 0);
+	}
+	good_run(d, 10, 12);
+	struct outage_event ev[2];
+	assert_int_equal(drain(d, ev, 2), 1); /* no expiry needed */
+	assert_int_equal(ev[0].lost, 5);
+	assert_int_equal(ev[0].failed, 5);
+	assert_int_equal(outage_stats(d)->failed, 5);
+	assert_int_equal(outage_stats(d)->lost, 0);
+	assert_int_equal(outage_failed(d, 3, 1.5), -ENOENT);
+	outage_free(d);
+}
+
+/* Down from the start: no answer before; the duration runs from the first
+ * probe's send. */
+static void test_from_start(void **state)
+{
+	(void)state;
+	outage_det *d = det(3);
+	lost_run(d, 0, 5);
+	good_run(d, 5, 8);
+	(void)outage_expire(d, 2.0);
+	struct outage_event ev[2];
+	assert_int_equal(drain(d, ev, 2), 1);
+	assert_false(ev[0].have_before);
+	assert_true(ev[0].ended);
+	assert_int_equal(ev[0].after.seq, 5);
+	assert_float_equal(ev[0].duration, 0.5 + RTT, 1e-9);
+	outage_free(d);
+}
+
+/* Still down at the end: reported by outage_finish, lasting until then. */
+static void test_down_at_end(void **state)
+{
+	(void)state;
+	outage_det *d = det(3);
+	good_run(d, 0, 10);
+	lost_run(d, 10, 30);
+	outage_finish(d, 5.0);
+	struct outage_event ev[2];
+	assert_int_equal(drain(d, ev, 2), 1);
+	assert_true(ev[0].have_before);
+	assert_false(ev[0].ended);
+	assert_int_equal(ev[0].before.seq, 9);
+	assert_float_equal(ev[0].duration, 5.0 - (0.9 + RTT), 1e-9);
+	/* 10..29 were sent by 2.9 and timed out by 5.0: all lost */
+	assert_int_equal(ev[0].lost, 20);
+	assert_int_equal(outage_stats(d)->in_flight, 0);
+	/* Nothing counts after finish. */
+	assert_int_equal(outage_sent(d, 30, 5.1), -EINVAL);
+	assert_int_equal(outage_answered(d, 29, 5.1), -ENOENT);
+	outage_free(d);
+
+	/* Never any answer. */
+	d = det(3);
+	lost_run(d, 0, 10);
+	outage_finish(d, 3.0);
+	assert_int_equal(drain(d, ev, 2), 1);
+	assert_false(ev[0].have_before);
+	assert_false(ev[0].ended);
+	assert_float_equal(ev[0].duration, 3.0, 1e-9);
+	outage_free(d);
+}
+
+/* Probes in flight at the end (not timed out) are neither lost nor part of
+ * an outage; answers behind them still count. */
+static void test_in_flight_at_end(void **state)
+{
+	(void)state;
+	struct outage_event ev[2];
+	/* good x10, then 5 unanswered of which 4 timed out and 1 is in
+	 * flight: an outage of 4, still on at the end. */
+	outage_det *d = det(3);
+	good_run(d, 0, 10);
+	lost_run(d, 10, 13);
+	lost_run(d, 13, 15);
+	outage_finish(d, 2.35); /* 10..13 sent <= 1.35: lost; 14 in flight */
+	assert_int_equal(outage_stats(d)->in_flight, 1);
+	assert_int_equal(outage_stats(d)->lost, 4);
+	assert_int_equal(drain(d, ev, 2), 1);
+	assert_false(ev[0].ended);
+	assert_int_equal(ev[0].lost, 4);
+	outage_free(d);
+
+	/* lost x3, then one in flight, then answered: the answer ends it. */
+	d = det(3);
+	good_run(d, 0, 10);
+	lost_run(d, 10, 13);
+	send_at(d, 13);
+	send_at(d, 14);
+	assert_int_equal(outage_answered(d, 14, 1.401), 0);
+	outage_finish(d, 2.25); /* 10..12 lost; 13 (sent 1.3) in flight */
+	assert_int_equal(outage_stats(d)->in_flight, 1);
+	assert_int_equal(drain(d, ev, 2), 1);
+	assert_true(ev[0].ended);
+	assert_int_equal(ev[0].after.seq, 14);
+	assert_int_equal(ev[0].lost, 3);
+	outage_free(d);
+
+	/* 2 lost then in flight: below min_lost, no outage. */
+	d = det(3);
+	good_run(d, 0, 10);
+	lost_run(d, 10, 12);
+	send_at(d, 12);
+	outage_finish(d, 2.15);
+	assert_int_equal(drain(d, ev, 2), 0);
+	assert_int_equal(outage_stats(d)->isolated, 2);
+	assert_int_equal(outage_stats(d)->in_flight, 1);
+	outage_free(d);
+}
+
+static void test_order_checks(void **state)
+{
+	(void)state;
+	struct outage_cfg bad1 = { 0, 3 }, bad2 = { 1, 0 }, bad3 = { NAN, 3 };
+	assert_null(outage_new(&bad1));
+	assert_null(outage_new(&bad2));
+	assert_null(outage_new(&bad3));
+	assert_null(outage_new(NULL));
+	outage_free(NULL);
+	outage_det *d = det(3);
+	assert_true(outage_next_expiry(d) < 0);
+	assert_int_equal(outage_answered(d, 0, 1), -ENOENT);
+	assert_int_equal(outage_sent(d, 100, 5.0), 0); /* any first number */
+	assert_int_equal(outage_sent(d, 102, 5.1), -EINVAL);
+	assert_int_equal(outage_sent(d, 100, 5.1), -EINVAL);
+	assert_int_equal(outage_sent(d, 101, 4.9), -EINVAL); /* time goes back */
+	assert_int_equal(outage_sent(d, 101, 5.1), 0);
+	assert_int_equal(outage_answered(d, 101, 5.0), -EINVAL); /* before its send */
+	assert_int_equal(outage_answered(d, 101, 5.2), 0);
+	assert_int_equal(outage_stats(d)->sent, 2);
+	outage_free(d);
+}
+
+/* Many probes in flight at once (the ring grows), answered in reverse. */
+static void test_many_in_flight(void **state)
+{
+	(void)state;
+	struct outage_cfg c = { 100.0, 3 };
+	outage_det *d = outage_new(&c);
+	for (uint64_t s = 0; s < 5000; s++)
+		assert_int_equal(outage_sent(d, s, (double)s * 0.01), 0);
+	for (uint64_t s = 5000; s-- > 0;)
+		if (s < 1000 || s >= 1010)
+			assert_int_equal(outage_answered(d, s, (double)s * 0.01 + 0.5), 0);
+	(void)outage_expire(d, 200);
+	struct outage_event ev[2];
+	assert_int_equal(drain(d, ev, 2), 1);
+	assert_int_equal(ev[0].first_seq, 1000);
+	assert_int_equal(ev[0].lost, 10);
+	assert_int_equal(outage_stats(d)->answered, 4990);
+	outage_free(d);
+}
+
+/* --- randomised: the detector against a brute-force reference --- */
+
+static uint64_t rnd_state;
+
+static uint64_t rnd(void)
+{
+	uint64_t x = rnd_state;
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return rnd_state = x;
+}
+
+enum fate { F_GOOD, F_LOST, F_FAILED, F_LATE };
+
+static void test_random_vs_reference(void **state)
+{
+	(void)state;
+	rnd_state = test_seed ^ UINT64_C(0x0a7a6e);
+	if (!rnd_state)
+		rnd_state = 1;
+	for (int round = 0; round < 200; round++) {
+		enum { N = 300 };
+		uint8_t fate[N];
+		double at[N];
+		unsigned min_lost = 1 + (unsigned)(rnd() % 4);
+		/* Bursts of losses of random lengths. */
+		for (size_t i = 0; i < N;) {
+			size_t len = 1 + rnd() % 8;
+			unsigned kind = (unsigned)(rnd() % 5);
+			for (size_t k = 0; k < len && i < N; k++, i++) {
+				fate[i] = kind < 2    ? F_GOOD
+					  : kind == 2 ? F_LOST
+					  : kind == 3 ? (rnd() % 2 ? F_FAILED : F_LOST)
+						      : (rnd() % 2 ? F_LATE : F_GOOD);
+				at[i] = (double)i * IV + (double)(rnd() % 900) / 1000.0;
+				if (fate[i] == F_LATE)
+					at[i] = (double)i * IV + 1.0 +
+						(double)(1 + rnd() % 500) / 1000.0;
+			}
+		}
+		/* Reference: runs of non-good in send order. */
+		size_t ref_n = 0, ref_first[N], ref_len[N];
+		bool ref_ended[N];
+		size_t run = 0;
+		for (size_t i = 0; i <= N; i++) {
+			if (i < N && fate[i] != F_GOOD) {
+				run++;
+				continue;
+			}
+			if (run >= min_lost) {
+				ref_first[ref_n] = i - run;
+				ref_len[ref_n] = run;
+				ref_ended[ref_n++] = i < N;
+			}
+			run = 0;
+		}
+		/* Detector: events delivered in time order. */
+		outage_det *d = det(min_lost);
+		struct ans {
+			double t;
+			size_t i;
+		} evq[N];
+		size_t nq = 0;
+		for (size_t i = 0; i < N; i++)
+			if (fate[i] != F_LOST)
+				evq[nq++] = (struct ans){ at[i], i };
+		/* insertion sort by time */
+		for (size_t a = 1; a < nq; a++)
+			for (size_t b = a; b > 0 && evq[b - 1].t > evq[b].t; b--) {
+				struct ans t = evq[b];
+				evq[b] = evq[b - 1];
+				evq[b - 1] = t;
+			}
+		size_t sent = 0, q = 0;
+		for (double now = 0; now < N * IV + 3; now += 0.01) {
+			for (; sent < N && (double)sent * IV <= now; sent++)
+				assert_int_equal(outage_sent(d, sent, (double)sent * IV), 0);
+			while (q < nq && evq[q].t <= now) {
+				size_t i = evq[q++].i;
+				int rc = fate[i] == F_FAILED ? outage_failed(d, i, at[i])
+							     : outage_answered(d, i, at[i]);
+				assert_true(rc == 0 || rc == -ENOENT);
+			}
+			(void)outage_expire(d, now);
+		}
+		outage_finish(d, N * IV + 3);
+		struct outage_event ev;
+		size_t k = 0;
+		while (outage_next_event(d, &ev)) {
+			assert_true(k < ref_n);
+			assert_int_equal(ev.first_seq, ref_first[k]);
+			assert_int_equal(ev.lost, ref_len[k]);
+			assert_int_equal(ev.ended, ref_ended[k]);
+			if (ev.ended)
+				assert_int_equal(ev.after.seq, ref_first[k] + ref_len[k]);
+			assert_true(ev.duration >= 0 || !ev.have_before || ev.ended);
+			k++;
+		}
+		assert_int_equal(k, ref_n);
+		assert_int_equal(outage_stats(d)->in_flight, 0);
+		outage_free(d);
+	}
+}
+
+/* --- DNS messages --- */
+
+/* A query for example.net SOA, ID 0x1234:
+ *   12 34  ID
+ *   01 00  flags: standard query, RD
+ *   00 01 00 00 00 00 00 00  QDCOUNT 1, AN/NS/AR 0
+ *   07 'example' 03 'net' 00  QNAME
+ *   00 06 00 01  QTYPE SOA, QCLASS IN */
+static const uint8_t q_example[] = { 0x12, 0x34, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00,
+				     0x00, 0x00, 7,    'e',  'x',  'a',	 'm',  'p',  'l',  'e',
+				     3,	   'n',	 'e',  't',  0,	   0x00, 0x06, 0x00, 0x01 };
+
+static void test_dns_query(void **state)
+{
+	(void)state;
+	uint8_t b[PROBE_DNS_MAX_QUERY];
+	assert_int_equal(probe_dns_query(0x1234, "example.net", b, sizeof b), sizeof q_example);
+	assert_memory_equal(b, q_example, sizeof q_example);
+	assert_int_equal(probe_dns_query(0x1234, "example.net.", b, sizeof b), sizeof q_example);
+	assert_memory_equal(b, q_example, sizeof q_example);
+	/* the root: QNAME is one zero octet */
+	assert_int_equal(probe_dns_query(7, ".", b, sizeof b), 17);
+	assert_int_equal(b[12], 0);
+	assert_int_equal(b[14], 6);
+	assert_int_equal(probe_dns_query(7, "", b, sizeof b), 17);
+	/* bad names */
+	assert_int_equal(probe_dns_query(7, "a..b", b, sizeof b), 0);
+	assert_int_equal(probe_dns_query(7, ".a", b, sizeof b), 0);
+	assert_int_equal(probe_dns_query(7, "a..", b, sizeof b), 0);
+	assert_int_equal(probe_dns_query(7, "..", b, sizeof b), 0);
+	char name[300];
+	memset(name, 'a', 64);
+	name[63] = '\0';
+	assert_int_not_equal(probe_dns_query(7, name, b, sizeof b), 0); /* a label of 63 */
+	name[63] = 'a';
+	name[64] = '\0';
+	assert_int_equal(probe_dns_query(7, name, b, sizeof b), 0); /* of 64 */
+	/* 4 labels of 63: 4 * 64 + 1 = 257 octets > 255 */
+	memset(name, 'a', 255);
+	name[63] = name[127] = name[191] = '.';
+	name[255] = '\0';
+	assert_int_equal(probe_dns_query(7, name, b, sizeof b), 0);
+	/* 3 labels of 63 and one of 61: 255 */
+	name[253] = '\0';
+	assert_int_not_equal(probe_dns_query(7, name, b, sizeof b), 0);
+	/* too small a buffer */
+	assert_int_equal(probe_dns_query(7, "example.net", b, 20), 0);
+}
+
+/* A reply to q_example: the query with QR, AA, RA set, ANCOUNT 1 and an
+ * answer record after the question (not read by the check). */
+static size_t reply(uint8_t *b)
+{
+	memcpy(b, q_example, sizeof q_example);
+	b[2] = 0x85; /* QR, opcode 0, AA, RD */
+	b[3] = 0x80; /* RA, RCODE 0 */
+	b[7] = 1;    /* ANCOUNT */
+	size_t n = sizeof q_example;
+	static const uint8_t rr[] = { 0xc0, 0x0c, 0, 6, 0, 1, 0, 0, 0x0e, 0x10, 0, 0 };
+	memcpy(b + n, rr, sizeof rr);
+	return n + sizeof rr;
+}
+
+static void test_dns_check(void **state)
+{
+	(void)state;
+	uint8_t b[512];
+	struct probe_dns_reply r;
+	size_t n = reply(b);
+	assert_int_equal(probe_dns_check(b, n, q_example, sizeof q_example, &r), PROBE_DNS_OK);
+	assert_int_equal(r.id, 0x1234);
+	assert_int_equal(r.rcode, 0);
+	assert_true(r.aa);
+	assert_false(r.tc);
+	assert_true(r.ra);
+	assert_int_equal(r.ancount, 1);
+	/* exactly the question, nothing after it: fine */
+	assert_int_equal(probe_dns_check(b, sizeof q_example, q_example, sizeof q_example, &r),
+			 PROBE_DNS_OK);
+	/* the name in another case: the same question */
+	b[13] = 'E';
+	b[21] = 'N';
+	assert_int_equal(probe_dns_check(b, n, q_example, sizeof q_example, &r), PROBE_DNS_OK);
+	/* SERVFAIL and NXDOMAIN are well-formed replies: the RCODE says */
+	n = reply(b);
+	b[3] = 0x82;
+	assert_int_equal(probe_dns_check(b, n, q_example, sizeof q_example, &r), PROBE_DNS_OK);
+	assert_int_equal(r.rcode, 2);
+	assert_string_equal(probe_dns_rcode_name(r.rcode), "SERVFAIL");
+	assert_string_equal(probe_dns_rcode_name(3), "NXDOMAIN");
+	assert_string_equal(probe_dns_rcode_name(5), "REFUSED");
+	assert_string_equal(probe_dns_rcode_name(15), "unknown RCODE");
+
+	/* truncated header */
+	n = reply(b);
+	assert_int_equal(probe_dns_check(b, 11, q_example, sizeof q_example, &r),
+			 PROBE_DNS_TRUNCATED);
+	assert_int_equal(probe_dns_check(b, 0, q_example, sizeof q_example, &r),
+			 PROBE_DNS_TRUNCATED);
+	assert_int_equal(probe_dns_check(NULL, 0, q_example, sizeof q_example, &r),
+			 PROBE_DNS_TRUNCATED);
+	/* truncated question */
+	assert_int_equal(probe_dns_check(b, 12, q_example, sizeof q_example, &r),
+			 PROBE_DNS_TRUNCATED);
+	assert_int_equal(probe_dns_check(b, sizeof q_example - 1, q_example, sizeof q_example, &r),
+			 PROBE_DNS_TRUNCATED);
+	/* wrong ID */
+	b[1] = 0x35;
+	assert_int_equal(probe_dns_check(b, n, q_example, sizeof q_example, &r), PROBE_DNS_ID);
+	/* QR not set: our own query reflected */
+	assert_int_equal(
+		probe_dns_check(q_example, sizeof q_example, q_example, sizeof q_example, &r),
+		PROBE_DNS_NOT_REPLY);
+	/* another opcode (4, NOTIFY) */
+	n = reply(b);
+	b[2] = 0x80 | (4 << 3);
+	assert_int_equal(probe_dns_check(b, n, q_example, sizeof q_example, &r), PROBE_DNS_OPCODE);
+	/* QDCOUNT 0 (as some FORMERR replies) and 2 */
+	n = reply(b);
+	b[5] = 0;
+	assert_int_equal(probe_dns_check(b, n, q_example, sizeof q_example, &r),
+			 PROBE_DNS_QUESTION);
+	b[5] = 2;
+	assert_int_equal(probe_dns_check(b, n, q_example, sizeof q_example, &r),
+			 PROBE_DNS_QUESTION);
+	/* another name, type, class, label length */
+	n = reply(b);
+	b[14] = 'y';
+	assert_int_equal(probe_dns_check(b, n, q_example, sizeof q_example, &r),
+			 PROBE_DNS_QUESTION);
+	n = reply(b);
+	b[26] = 1; /* type A */
+	assert_int_equal(probe_dns_check(b, n, q_example, sizeof q_example, &r),
+			 PROBE_DNS_QUESTION);
+	n = reply(b);
+	b[28] = 3; /* class CH */
+	assert_int_equal(probe_dns_check(b, n, q_example, sizeof q_example, &r),
+			 PROBE_DNS_QUESTION);
+	n = reply(b);
+	b[12] = 6;
+	assert_int_equal(probe_dns_check(b, n, q_example, sizeof q_example, &r),
+			 PROBE_DNS_QUESTION);
+	/* a compression pointer where the name should be */
+	n = reply(b);
+	b[12] = 0xc0;
+	assert_int_equal(probe_dns_check(b, n, q_example, sizeof q_example, &r),
+			 PROBE_DNS_QUESTION);
+	assert_string_equal(probe_dns_strerror(PROBE_DNS_ID), "another ID than the query's");
+}
+
+/* Every truncation of a good reply short of its question is TRUNCATED;
+ * random bytes and random corruptions of a good reply never crash and are
+ * OK only when header and question are intact. */
+static void test_dns_rejection_loop(void **state)
+{
+	(void)state;
+	uint8_t good[512], b[600];
+	struct probe_dns_reply r;
+	size_t n = reply(good);
+	for (size_t len = 0; len < sizeof q_example; len++) {
+		uint8_t *copy = malloc(len ? len : 1); /* exact size: ASan sees overreads */
+		memcpy(copy, good, len);
+		assert_int_equal(probe_dns_check(copy, len, q_example, sizeof q_example, &r),
+				 PROBE_DNS_TRUNCATED);
+		free(copy);
+	}
+	rnd_state = test_seed ^ UINT64_C(0xd25);
+	if (!rnd_state)
+		rnd_state = 1;
+	for (int i = 0; i < 10000; i++) {
+		size_t len = (size_t)(rnd() % sizeof b);
+		for (size_t k = 0; k < len; k++)
+			b[k] = (uint8_t)rnd();
+		if (i % 2) { /* a good reply with one octet changed */
+			len = n;
+			memcpy(b, good, n);
+			size_t at = (size_t)(rnd() % sizeof q_example);
+			uint8_t v = (uint8_t)rnd();
+			bool same = b[at] == v || (b[at] | 0x20) == (v | 0x20);
+			b[at] = v;
+			enum probe_dns_status st =
+				probe_dns_check(b, len, q_example, sizeof q_example, &r);
+			/* the flags octets other than QR/opcode, ANCOUNT..ARCOUNT
+			 * and a change of case may still be OK */
+			if (st == PROBE_DNS_OK)
+				assert_true(same || (at >= 2 && at < 12));
+			continue;
+		}
+		uint8_t *copy = malloc(len ? len : 1);
+		memcpy(copy, b, len);
+		enum probe_dns_status st =
+			probe_dns_check(copy, len, q_example, sizeof q_example, &r);
+		assert_true(st != PROBE_DNS_OK || len >= sizeof q_example);
+		free(copy);
+	}
+}
+
+int main(void)
+{
+	const char *env = getenv("TEST_SEED");
+	test_seed = env && *env ? strtoull(env, NULL, 0) : (uint64_t)time(NULL);
+	printf("test_outage: random seed %" PRIu64 " (replay with TEST_SEED=%" PRIu64 ")\n",
+	       test_seed, test_seed);
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_no_loss),
+		cmocka_unit_test(test_isolated_vs_outage),
+		cmocka_unit_test(test_duration_and_rtt),
+		cmocka_unit_test(test_out_of_order),
+		cmocka_unit_test(test_late),
+		cmocka_unit_test(test_failed),
+		cmocka_unit_test(test_from_start),
+		cmocka_unit_test(test_down_at_end),
+		cmocka_unit_test(test_in_flight_at_end),
+		cmocka_unit_test(test_order_checks),
+		cmocka_unit_test(test_many_in_flight),
+		cmocka_unit_test(test_random_vs_reference),
+		cmocka_unit_test(test_dns_query),
+		cmocka_unit_test(test_dns_check),
+		cmocka_unit_test(test_dns_rejection_loop),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
