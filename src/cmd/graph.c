@@ -87,9 +87,9 @@ static void help(FILE *f)
 		"usage: sundial graph [OPTIONS] [SOURCE[/TARGET]...]\n"
 		"Draws the collector's history (its RRD files) as SVG or PNG files, with an\n"
 		"index.html listing them; needs no running daemon.  SOURCE is a kind (server,\n"
-		"ntpd, chronyd, gpsd, capture, hwmon, exec, snmp), TARGET its target as "
-		"configured\n"
-		"(chronyd//run/chrony/chronyd.sock); none: every source in the data folder.\n\n"
+		"ntpd, chronyd, gpsd, capture, hwmon, exec, snmp, adsb), TARGET its target as\n"
+		"configured (chronyd//run/chrony/chronyd.sock); none: every source in the data\n"
+		"folder.\n\n"
 		"  -d, --datadir DIR    the collector's data folder (default " DEFAULT_DATADIR ")\n"
 		"  -o, --outdir DIR     where to write (default .): DIR/SOURCE/TARGET/ID-SPAN.EXT\n"
 		"      --span SPAN      day, week, month, year or all (default day)\n"
@@ -215,7 +215,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			return cmd_usage_error(
 				"graph",
 				"'%s' is not a source: SOURCE[/TARGET], SOURCE one "
-				"of server, ntpd, chronyd, gpsd, capture, hwmon, exec, snmp",
+				"of server, ntpd, chronyd, gpsd, capture, hwmon, exec, snmp, adsb",
 				a);
 	}
 	return 0;

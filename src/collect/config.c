@@ -10,6 +10,7 @@
 #include "collect/sched.h"
 #include "collect/alert.h"
 #include "common/mem.h"
+#include "sources/adsb.h"
 
 #define DEFAULT_DATADIR "/var/lib/sundial"
 #define DEFAULT_LISTEN "127.0.0.1:8770"
@@ -22,8 +23,8 @@
 #define DEFAULT_SNMP_RETRIES 1
 #define MAX_SNMP_RETRIES 5
 
-static const char *const kind_names[] = { "server",  "ntpd",  "chronyd", "gpsd",
-					  "capture", "hwmon", "exec",	 "snmp" };
+static const char *const kind_names[] = { "server", "ntpd", "chronyd", "gpsd", "capture",
+					  "hwmon",  "exec", "snmp",    "adsb" };
 
 const char *collect_kind_name(enum collect_kind k)
 {
@@ -547,6 +548,15 @@ static int source(struct ctx *x, const struct conf_line *l)
 			goto bad;
 		}
 		break;
+	case COLLECT_ADSB:
+		if (nargs != 1 || !adsb_target_ok(t)) {
+			conf_error(l, x->err, x->errlen,
+				   "adsb: expected dump1090's JSON folder (an absolute path, e.g. "
+				   "/run/dump1090-fa) or its URL (http[s]://HOST[:PORT]/PATH, e.g. "
+				   "http://127.0.0.1:8080/data), then [interval DUR]");
+			goto bad;
+		}
+		break;
 	case COLLECT_EXEC:
 		if (nargs < 1 || t[0] != '/') {
 			conf_error(l, x->err, x->errlen,
@@ -608,17 +618,12 @@ int collect_config_from(const conf *cf, struct collect_config *out, char *err, s
 		if (r == 0)
 			r = source(&x, l);
 		if (r == 0) {
-			const char *d = l->argv[0];
-			if (strcmp(d, "adsb") == 0)
-				conf_error(l, err, errlen, "%s is not supported yet", d);
-			else
-				conf_error(
-					l, err, errlen,
-					"unknown directive '%s' (see sundial.conf(5): datadir, "
-					"listen, interval, user, rrdcached, pidfile, log, "
-					"alert, notify, agentx, "
-					"server, ntpd, chronyd, gpsd, capture, hwmon, exec, snmp)",
-					d);
+			conf_error(
+				l, err, errlen,
+				"unknown directive '%s' (see sundial.conf(5): datadir, listen, "
+				"interval, user, rrdcached, pidfile, log, alert, notify, agentx, "
+				"server, ntpd, chronyd, gpsd, capture, hwmon, exec, snmp, adsb)",
+				l->argv[0]);
 			r = -1;
 		}
 		if (r < 0) {

@@ -36,10 +36,12 @@
  *                           looked for) or path, default: detected; the
  *                           timeout of one try (default 1 s, at most 30 s)
  *                           and the tries after it (default 1, at most 5)
+ *   adsb FOLDER|URL [interval DUR]
+ *                           an ADS-B receiver's JSON files (sources/adsb.h):
+ *                           dump1090's folder (/run/dump1090-fa) or its URL
+ *                           (http://127.0.0.1:8080/data)
  *
- * Settings may be given once; a source may be given once per target.  The
- * directive of a later issue (adsb) is refused with a message saying it is
- * not supported yet. */
+ * Settings may be given once; a source may be given once per target. */
 #ifndef SUNDIAL_COLLECT_CONFIG_H
 #define SUNDIAL_COLLECT_CONFIG_H
 
@@ -58,13 +60,14 @@ enum collect_kind {
 	COLLECT_HWMON,
 	COLLECT_EXEC,
 	COLLECT_SNMP,
+	COLLECT_ADSB,
 };
 
 const char *collect_kind_name(enum collect_kind k); /* the directive: "server", ... */
 
 struct collect_source {
 	enum collect_kind kind;
-	char *target;	      /* see above; exec: the program's path */
+	char *target;	      /* see above; exec: the program's path; adsb: folder or URL */
 	double interval;      /* seconds */
 	unsigned long key_id; /* server, ntpd: 0 for none */
 	char *keyfile;	      /* with key_id */

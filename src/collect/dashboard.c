@@ -115,7 +115,7 @@ static double value_of(const struct src *s, const char *family, const char *labe
 
 struct headline {
 	const char *label, *family, *label_value;
-	int how; /* 0 seconds, 1 integer, 2 %, 3 plain, 4 °C */
+	int how; /* 0 seconds, 1 integer, 2 %, 3 plain, 4 °C, 5 meters as km, 6 a rate */
 };
 
 /* A few values of a source for the overview. */
@@ -164,6 +164,14 @@ static size_t headlines(const struct src *s, char out[4][64])
 					       1 };
 		want[n++] = (struct headline){ "load", "sundial_snmp_host_load1", NULL, 3 };
 		break;
+	case COLLECT_ADSB:
+		want[n++] = (struct headline){ "aircraft", "sundial_adsb_aircraft", NULL, 1 };
+		want[n++] = (struct headline){ "with position",
+					       "sundial_adsb_aircraft_with_position", NULL, 1 };
+		want[n++] = (struct headline){ "messages/s", "sundial_adsb_messages_per_second",
+					       NULL, 6 };
+		want[n++] = (struct headline){ "range", "sundial_adsb_max_range_meters", NULL, 5 };
+		break;
 	case COLLECT_EXEC: break;
 	}
 	size_t k = 0;
@@ -177,6 +185,8 @@ static size_t headlines(const struct src *s, char out[4][64])
 		case 1: snprintf(num, sizeof num, "%.0f", v); break;
 		case 2: snprintf(num, sizeof num, "%.0f %%", v * 100); break;
 		case 4: snprintf(num, sizeof num, "%.1f °C", v); break;
+		case 5: snprintf(num, sizeof num, "%.1f km", v / 1000); break;
+		case 6: snprintf(num, sizeof num, fabs(v) < 10 ? "%.1f" : "%.0f", v); break;
 		default: snprintf(num, sizeof num, "%.3g", v); break;
 		}
 		snprintf(out[k++], 64, "%s: %s", want[i].label, num);

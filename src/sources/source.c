@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "net/addr.h"
+#include "sources/adsb.h"
 #include "sources/chronyd.h"
 #include "sources/exec.h"
 #include "sources/gpsd.h"
@@ -18,8 +19,8 @@
 const struct source_ops *source_find(const char *kind)
 {
 	static const struct source_ops *const all[] = {
-		&server_source,	 &ntpd_source,	&chronyd_source, &gpsd_source,
-		&traffic_source, &hwmon_source, &exec_source,	 &snmp_source,
+		&server_source, &ntpd_source, &chronyd_source, &gpsd_source, &traffic_source,
+		&hwmon_source,	&exec_source, &snmp_source,    &adsb_source,
 	};
 	for (size_t i = 0; kind && i < sizeof all / sizeof all[0]; i++)
 		if (strcmp(all[i]->kind, kind) == 0)

@@ -1,7 +1,8 @@
 /* source.h - the one interface of the collector's sources.
  *
  * A source is a module under src/sources/ that exports a `struct
- * source_ops` (server, ntpd, chronyd, gpsd, capture, hwmon, exec, snmp).  The
+ * source_ops` (server, ntpd, chronyd, gpsd, capture, hwmon, exec, snmp,
+ * adsb).  The
  * collector opens it once per configured target, asks it for a sample on
  * the source's schedule and, on its event loop, lets it publish what the
  * sample found through a put callback, which names, registers and stores

@@ -420,6 +420,53 @@ static const struct graph_spec snmp_graphs[] = {
 	COMMON_GRAPHS,
 };
 
+/* sources/adsb.h's families. */
+static const struct graph_spec adsb_graphs[] = {
+	{ "aircraft",
+	  "Aircraft",
+	  "aircraft",
+	  "Aircraft heard in the last minute, and those of them with a position; a drop of "
+	  "both at once points to the antenna, its cable or the receiver, not to the sky.",
+	  { "sundial_adsb_aircraft", "sundial_adsb_aircraft_with_position" },
+	  1,
+	  false },
+	{ "messages",
+	  "Message rate",
+	  "messages/s",
+	  "Mode S messages per second the receiver decoded, from its message counter; it follows "
+	  "the traffic of the day, and a fall to zero means the receiver stopped hearing.",
+	  { "sundial_adsb_messages_total" },
+	  1,
+	  true },
+	{ "range",
+	  "Maximum range",
+	  "km",
+	  "Distance from the receiver to the farthest aircraft position of the last minute; it "
+	  "shows how far the antenna hears, and shrinks with a weak antenna or a blocked view.",
+	  { "sundial_adsb_max_range_meters" },
+	  0.001,
+	  false },
+	{ "signal",
+	  "Signal and noise",
+	  "dBFS",
+	  "Mean and peak signal of the last minute's messages and the noise floor, in dB below "
+	  "the receiver's full scale; signal well above noise is good, a peak near 0 means the "
+	  "gain is too high.",
+	  { "sundial_adsb_signal_dbfs", "sundial_adsb_signal_peak_dbfs",
+	    "sundial_adsb_noise_dbfs" },
+	  1,
+	  false },
+	{ "strong",
+	  "Strong signals",
+	  "%",
+	  "Share of the last minute's messages received above -3 dBFS; more than a few percent "
+	  "means the receiver's gain is too high and near aircraft overload it.",
+	  { "sundial_adsb_strong_signals_ratio" },
+	  100,
+	  false },
+	COMMON_GRAPHS,
+};
+
 static const struct graph_spec exec_graphs[] = {
 	COMMON_GRAPHS,
 };
@@ -439,6 +486,7 @@ static const struct {
 	{ "hwmon", hwmon_graphs, N(hwmon_graphs) },
 	{ "exec", exec_graphs, N(exec_graphs) },
 	{ "snmp", snmp_graphs, N(snmp_graphs) },
+	{ "adsb", adsb_graphs, N(adsb_graphs) },
 };
 
 const struct graph_spec *graph_catalogue(const char *source_kind, size_t *n)
@@ -659,8 +707,9 @@ static bool retired(const char *stem, size_t n)
 /* The family name's last word before its unit suffix. */
 static void short_name(const char *family, char *out, size_t len)
 {
-	static const char *const units[] = { "_per_second", "_seconds", "_total", "_ratio",
-					     "_celsius",    "_ppm",	"_dbhz" };
+	static const char *const units[] = { "_per_second", "_seconds", "_total",
+					     "_ratio",	    "_celsius", "_ppm",
+					     "_dbhz",	    "_dbfs",	"_meters" };
 	size_t n = strlen(family), start;
 
 	for (size_t i = 0; i < N(units); i++) {

@@ -1,7 +1,7 @@
 /* graph.h - what the collector's graphs show, and finding their RRD files.
  *
  * The catalogue says, per source kind ("chronyd", "ntpd", "server", "gpsd",
- * "capture", "hwmon", "exec"), which graphs a source page has: their id,
+ * "capture", "hwmon", "exec", "snmp", "adsb"), which graphs a source page has: their id,
  * title, unit, the metric families drawn and a line of explanation for the
  * legend.  graph_lines() finds the RRD files of a graph under
  * DATADIR/<source>/<target>/ (store/rrd.h's layout: one file per series,

@@ -1,6 +1,6 @@
 /* test_collect_config.c - the collector's directives: a full file, the
  * defaults, every directive's errors (file:line and what was expected),
- * settings given twice, a source given twice, directives of later issues. */
+ * settings given twice, a source given twice, adsb's folders and URLs. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -156,6 +156,36 @@ static void defaults(void **st)
 	collect_config_free(&c);
 }
 
+/* adsb: a folder or an http(s) URL, the interval; its kind's name. */
+static void adsb(void **st)
+{
+	(void)st;
+	struct collect_config c;
+	char err[512] = "";
+	assert_int_equal(load("interval 30s\n"
+			      "adsb /run/dump1090-fa\n"
+			      "adsb http://127.0.0.1:8080/data interval 5s\n"
+			      "adsb https://[2001:db8::1]/tar1090/data/\n"
+			      "adsb /run/readsb/ interval 1m\n",
+			      &c, err, sizeof err),
+			 0);
+	assert_int_equal(c.n_src, 4);
+	for (size_t i = 0; i < 4; i++) {
+		assert_int_equal(c.src[i].kind, COLLECT_ADSB);
+		assert_string_equal(collect_kind_name(c.src[i].kind), "adsb");
+		assert_null(c.src[i].args);
+		assert_int_equal(c.src[i].line, i + 2);
+	}
+	assert_string_equal(c.src[0].target, "/run/dump1090-fa");
+	assert_true(c.src[0].interval == 30); /* the default */
+	assert_string_equal(c.src[1].target, "http://127.0.0.1:8080/data");
+	assert_true(c.src[1].interval == 5);
+	assert_string_equal(c.src[2].target, "https://[2001:db8::1]/tar1090/data/");
+	assert_string_equal(c.src[3].target, "/run/readsb/");
+	assert_true(c.src[3].interval == 60);
+	collect_config_free(&c);
+}
+
 static void errors(void **st)
 {
 	(void)st;
@@ -204,7 +234,22 @@ static void errors(void **st)
 		{ "exec /bin/x timeout 2m\n", "t.conf:1: timeout: expected a duration up to 60s" },
 		{ "ntpd 127.0.0.1\nntpd 127.0.0.1\n",
 		  "t.conf:2: ntpd 127.0.0.1 given again (first at t.conf:1)" },
-		{ "adsb /dev/ttyUSB0\n", "t.conf:1: adsb is not supported yet" },
+		{ "adsb\n", "t.conf:1: adsb: expected dump1090's JSON folder" },
+		{ "adsb /dev/ttyUSB0 /run/x\n", "t.conf:1: adsb: expected dump1090's JSON folder" },
+		{ "adsb run/dump1090-fa\n", "t.conf:1: adsb: expected dump1090's JSON folder" },
+		{ "adsb ftp://pi/data\n", "t.conf:1: adsb: expected dump1090's JSON folder" },
+		{ "adsb http://\n", "t.conf:1: adsb: expected dump1090's JSON folder" },
+		{ "adsb http://pi/data?refresh=1\n",
+		  "t.conf:1: adsb: expected dump1090's JSON folder" },
+		{ "adsb \"/run/dump 1090\"\n", "t.conf:1: adsb: expected dump1090's JSON folder" },
+		{ "adsb /run/dump1090-fa timeout 5s\n",
+		  "t.conf:1: adsb: expected dump1090's JSON folder" },
+		{ "adsb /run/dump1090-fa port 8080\n",
+		  "t.conf:1: adsb: expected dump1090's JSON folder" },
+		{ "adsb /run/dump1090-fa interval 0.5s\n",
+		  "t.conf:1: interval: expected a duration from 1s to 1d, not '0.5s'" },
+		{ "adsb http://pi/data\nadsb http://pi/data\n",
+		  "t.conf:2: adsb http://pi/data given again (first at t.conf:1)" },
 		{ "snmp lantime\n", "t.conf:1: snmp: credentials FILE is required" },
 		{ "snmp lantime credentials c\n",
 		  "t.conf:1: credentials: expected the absolute path of a file, not 'c'" },
@@ -285,10 +330,8 @@ static void from_file(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(full_file),
-		cmocka_unit_test(defaults),
-		cmocka_unit_test(errors),
-		cmocka_unit_test(from_file),
+		cmocka_unit_test(full_file), cmocka_unit_test(defaults),  cmocka_unit_test(adsb),
+		cmocka_unit_test(errors),    cmocka_unit_test(from_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -49,8 +49,8 @@ const char *__lsan_default_suppressions(void)
 /* 2023-11-14T22:10:00Z, a multiple of 60. */
 #define T0 1699999800.0
 
-static const char *const kinds[] = { "server",	"ntpd",	 "chronyd", "gpsd",
-				     "capture", "hwmon", "exec",    "snmp" };
+static const char *const kinds[] = { "server", "ntpd", "chronyd", "gpsd", "capture",
+				     "hwmon",  "exec", "snmp",	  "adsb" };
 
 static char tmpdir[256];
 
@@ -163,6 +163,13 @@ static void test_catalogue(void **state)
 	assert_string_equal(spec_of("hwmon", "temperature")->unit, "\xC2\xB0"
 								   "C");
 	assert_true(spec_of("capture", "kernel_drops")->counter);
+	assert_true(spec_of("adsb", "messages")->counter);
+	assert_string_equal(spec_of("adsb", "messages")->metrics[0], "sundial_adsb_messages_total");
+	assert_string_equal(spec_of("adsb", "aircraft")->metrics[1],
+			    "sundial_adsb_aircraft_with_position");
+	assert_true(spec_of("adsb", "range")->scale == 0.001);
+	assert_string_equal(spec_of("adsb", "signal")->unit, "dBFS");
+	assert_true(spec_of("adsb", "strong")->scale == 100);
 	assert_false(spec_of("capture", "clients")->counter);
 
 	/* The snmp graphs draw what the shipped profiles name (and the
@@ -410,6 +417,33 @@ static void test_lines(void **state)
 	assert_int_equal(
 		lines_of("capture", "eth0", spec_of("capture", "rates"), l, GRAPH_MAX_LINES), 1);
 	assert_string_equal(l[0].label, "requests");
+
+	/* adsb at a URL: the units dBFS and meters come off the short names */
+	char esc[512];
+	assert_true(rrd_store_escape("http://127.0.0.1:8080/data", esc, sizeof esc));
+	snprintf(dir, sizeof dir, "%s/adsb/%s", tmpdir, esc);
+	mkdirs(dir);
+	touch(dir, "sundial_adsb_noise_dbfs.rrd");
+	touch(dir, "sundial_adsb_signal_peak_dbfs.rrd");
+	touch(dir, "sundial_adsb_signal_dbfs.rrd");
+	touch(dir, "sundial_adsb_max_range_meters.rrd");
+	touch(dir, "sundial_adsb_aircraft.rrd");
+	touch(dir, "sundial_adsb_aircraft_with_position.rrd");
+	assert_int_equal(lines_of("adsb", "http://127.0.0.1:8080/data", spec_of("adsb", "signal"),
+				  l, GRAPH_MAX_LINES),
+			 3);
+	assert_string_equal(l[0].label, "signal");
+	assert_string_equal(l[1].label, "peak");
+	assert_string_equal(l[2].label, "noise");
+	assert_int_equal(lines_of("adsb", "http://127.0.0.1:8080/data", spec_of("adsb", "range"), l,
+				  GRAPH_MAX_LINES),
+			 1);
+	assert_string_equal(l[0].label, "range");
+	assert_int_equal(lines_of("adsb", "http://127.0.0.1:8080/data", spec_of("adsb", "aircraft"),
+				  l, GRAPH_MAX_LINES),
+			 2);
+	assert_string_equal(l[0].label, "aircraft");
+	assert_string_equal(l[1].label, "position");
 
 	snprintf(dir, sizeof dir, "%s/hwmon/%%2Fsys", tmpdir);
 	mkdirs(dir);
