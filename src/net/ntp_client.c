@@ -28,6 +28,7 @@
 #include "common/log.h"
 #include "common/mem.h"
 #include "net/addr.h"
+#include "net/sock.h"
 
 #define RECV_BUF 4096 /* NTS replies carry up to eight cookies */
 /* A request: the header, then either a MAC or the NTS fields (unique
@@ -244,20 +245,10 @@ static void receive_all(struct ntpc_target *t, const struct ntpc_opts *opts)
 {
 	for (;;) {
 		uint8_t buf[RECV_BUF];
-		union {
-			char b[CMSG_SPACE(sizeof(struct timespec)) + 64];
-			struct cmsghdr align;
-		} ctl;
-		struct iovec iov = { buf, sizeof buf };
-		struct msghdr msg;
-		memset(&msg, 0, sizeof msg);
-		msg.msg_iov = &iov;
-		msg.msg_iovlen = 1;
-		msg.msg_control = ctl.b;
-		msg.msg_controllen = sizeof ctl.b;
-		ssize_t n = recvmsg(t->fd, &msg, MSG_DONTWAIT);
 		struct timespec rx;
 		clock_realtime(&rx);
+		bool have_rx, truncated;
+		ssize_t n = sock_recv_stamped(t->fd, buf, sizeof buf, &rx, &have_rx, &truncated);
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				return;
@@ -275,14 +266,9 @@ static void receive_all(struct ntpc_target *t, const struct ntpc_opts *opts)
 			}
 			return;
 		}
-		if (msg.msg_flags & MSG_TRUNC) {
+		if (truncated) {
 			t->malformed++;
 			continue;
-		}
-		for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS &&
-			    c->cmsg_len >= CMSG_LEN(sizeof(struct timespec)))
-				memcpy(&rx, CMSG_DATA(c), sizeof rx);
 		}
 		handle_reply(t, buf, (size_t)n, &rx, opts);
 	}

@@ -24,6 +24,7 @@
 #include "common/mem.h"
 #include "common/rd.h"
 #include "net/addr.h"
+#include "net/sock.h"
 #include "wire/ntp.h"
 
 #define UDP_KEY UINT64_MAX /* the epoll key of the shared socket */
@@ -688,18 +689,9 @@ static size_t read_shared(probe *p, struct probe_done *out, size_t n, size_t max
 {
 	while (n < max) {
 		uint8_t buf[RECV_BUF];
-		union {
-			char b[CMSG_SPACE(sizeof(struct timespec)) + 64];
-			struct cmsghdr align;
-		} ctl;
-		struct iovec iov = { buf, sizeof buf };
-		struct msghdr msg;
-		memset(&msg, 0, sizeof msg);
-		msg.msg_iov = &iov;
-		msg.msg_iovlen = 1;
-		msg.msg_control = ctl.b;
-		msg.msg_controllen = sizeof ctl.b;
-		ssize_t got = recvmsg(p->fd, &msg, MSG_DONTWAIT);
+		struct timespec rx;
+		bool have_rx, truncated;
+		ssize_t got = sock_recv_stamped(p->fd, buf, sizeof buf, &rx, &have_rx, &truncated);
 		double now = clock_mono_sec();
 		if (got < 0) {
 			if (errno == EINTR)
@@ -711,18 +703,9 @@ static size_t read_shared(probe *p, struct probe_done *out, size_t n, size_t max
 			p->c.icmp_errors++;
 			continue;
 		}
-		if (msg.msg_flags & MSG_TRUNC) {
+		if (truncated) {
 			p->c.malformed++;
 			continue;
-		}
-		struct timespec rx;
-		bool have_rx = false;
-		for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS &&
-			    c->cmsg_len >= CMSG_LEN(sizeof(struct timespec))) {
-				memcpy(&rx, CMSG_DATA(c), sizeof rx);
-				have_rx = true;
-			}
 		}
 		if (match_reply(p, buf, (size_t)got, &rx, have_rx, now, &out[n]))
 			n++;

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "common/rd.h"
+#include "wire/ipproto.h"
 
 /* LINKTYPE_* numbers (https://www.tcpdump.org/linktypes.html). */
 enum {
@@ -60,19 +61,6 @@ enum {
 	BSD_AF_INET6_BSD = 24, /* NetBSD, OpenBSD, BSD/OS */
 	BSD_AF_INET6_FREEBSD = 28,
 	BSD_AF_INET6_DARWIN = 30,
-};
-
-enum {
-	IPP_HOPOPTS = 0,
-	IPP_ICMP = 1,
-	IPP_TCP = 6,
-	IPP_UDP = 17,
-	IPP_ROUTING = 43,
-	IPP_FRAGMENT = 44,
-	IPP_AH = 51,
-	IPP_ICMPV6 = 58,
-	IPP_NONE = 59,
-	IPP_DSTOPTS = 60,
 };
 
 const char *frame_strerror(enum frame_status st)

@@ -14,18 +14,7 @@
 #include <string.h>
 
 #include "common/rd.h"
-
-enum {
-	IPP_HOPOPTS = 0,
-	IPP_ICMP = 1,
-	IPP_TCP = 6,
-	IPP_UDP = 17,
-	IPP_ROUTING = 43,
-	IPP_FRAGMENT = 44,
-	IPP_AH = 51,
-	IPP_ICMPV6 = 58,
-	IPP_DSTOPTS = 60,
-};
+#include "wire/ipproto.h"
 
 #define MAX_EXT_HEADERS 8  /* IPv6 extension headers walked in a quote */
 #define RFC4884_COMPAT 128 /* where pre-RFC 4884 routers put extensions (section 5.5) */
