@@ -208,8 +208,12 @@ sleep 2.5
 curl -sf "http://127.0.0.1:$HP/metrics" >"$T/metrics.txt"
 pv sundial_collect_up source=gpsd 0 "gpsd gone: its source is down"
 start_gpsfake
-sleep 3
-curl -sf "http://127.0.0.1:$HP/metrics" >"$T/metrics.txt"
+# until it has sampled gpsd again (a fixed wait was too short under ASan on a busy machine)
+for _ in $(seq 1 60); do
+	curl -sf "http://127.0.0.1:$HP/metrics" >"$T/metrics.txt"
+	numcmp "$(prom_value "$T/metrics.txt" sundial_collect_up source=gpsd)" '==' 1 && break
+	sleep 0.25
+done
 pv sundial_collect_up source=gpsd 1 "gpsd back: the collector reconnected"
 pv sundial_gps_satellites_used source=gpsd 7 "gpsd back: 7 satellites used again"
 
