@@ -33,7 +33,38 @@ static const struct field_def loop_f[] = {
 static const struct field_def peer_f[] = {
 	{ "offset", "s" }, { "delay", "s" }, { "dispersion", "s" }, { "jitter", "s" }
 };
-static const struct field_def clock_f[] = { { "lines", "" } };
+/* clockstats: the order of enum clock_field. */
+static const struct field_def clock_f[] = {
+	{ "lines", "" },	 { "timecode_age", "s" },   { "fix_valid", "" },
+	{ "fix_quality", "" },	 { "satellites", "" },	    { "hdop", "" },
+	{ "altitude", "m" },	 { "nmea_received", "" },   { "nmea_accepted", "" },
+	{ "nmea_rejected", "" }, { "nmea_malformed", "" },  { "nmea_filtered", "" },
+	{ "nmea_pps_used", "" }, { "sentence_delay", "s" }, { "pps_offset", "s" },
+	{ "pps_ok", "" },	 { "pps_setup", "" },	    { "pps_kernel", "" },
+	{ "pps_not_ready", "" }, { "shm_ticks", "" },	    { "shm_good", "" },
+	{ "shm_not_ready", "" }, { "shm_bad", "" },	    { "shm_clash", "" },
+	{ "gpsd_recv", "" },	 { "gpsd_bad_reply", "" },  { "gpsd_no_fix", "" },
+	{ "gpsd_ibt_recv", "" }, { "gpsd_ibt_used", "" },   { "gpsd_pps_recv", "" },
+	{ "gpsd_pps_used", "" },
+};
+
+enum clock_field {
+	CF_LINES,
+	CF_AGE,
+	CF_VALID,
+	CF_QUALITY,
+	CF_SATS,
+	CF_HDOP,
+	CF_ALT,
+	CF_NMEA_TALLY, /* 6 of them */
+	CF_DELAY = CF_NMEA_TALLY + 6,
+	CF_PPS_OFFSET,
+	CF_PPS_TALLY,			  /* 4 */
+	CF_SHM_TALLY = CF_PPS_TALLY + 4,  /* 5 */
+	CF_GPSD_TALLY = CF_SHM_TALLY + 5, /* 7 */
+	CF_COUNT = CF_GPSD_TALLY + 7
+};
+_Static_assert(CF_COUNT == sizeof clock_f / sizeof clock_f[0], "clockstats fields");
 static const struct field_def raw_f[] = { { "offset", "s" }, { "delay", "s" } };
 static const struct field_def track_f[] = { { "frequency", "ppm" }, { "skew", "ppm" },
 					    { "offset", "s" },	    { "offset_sd", "s" },
@@ -46,6 +77,9 @@ static const struct field_def stat_f[] = { { "std_dev", "s" },
 					   { "offset_sd", "s" },
 					   { "diff_freq", "ppm" },
 					   { "skew", "ppm" } };
+static const struct field_def refc_f[] = { { "raw_offset", "s" },
+					   { "cooked_offset", "s" },
+					   { "dispersion", "s" } };
 static const struct field_def pool_f[] = { { "score", "" }, { "offset", "s" } };
 
 static const struct {
@@ -60,6 +94,7 @@ static const struct {
 	[NTPSTATS_TRACKING] = { "tracking", track_f },
 	[NTPSTATS_MEASUREMENTS] = { "measurements", meas_f },
 	[NTPSTATS_STATISTICS] = { "statistics", stat_f },
+	[NTPSTATS_REFCLOCKS] = { "refclocks", refc_f },
 	[NTPSTATS_POOL] = { "pool", pool_f },
 };
 
@@ -190,6 +225,50 @@ static bool is_addr(const char *s)
 	return strchr(s, '.') || strchr(s, ':');
 }
 
+/* NTPsec's name of a refclock: NAME(UNIT), e.g. "NMEA(0)", "GPS_MEINBERG(1)". */
+static bool is_refclock_name(const char *s)
+{
+	static const char name_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+					 "0123456789_";
+	size_t n = strlen(s);
+	if (n < 4 || n >= NTPSTATS_MAX_SOURCE || !strchr(name_chars, s[0]) ||
+	    (s[0] >= '0' && s[0] <= '9') || s[0] == '_')
+		return false;
+	size_t name = strspn(s, name_chars);
+	if (s[name] != '(')
+		return false;
+	size_t d = strspn(s + name + 1, "0123456789");
+	return d >= 1 && d <= 3 && s[name + 1 + d] == ')' && s[name + 2 + d] == '\0';
+}
+
+/* A peer or clock in ntpd's files: an address, or NTPsec's refclock name. */
+static bool is_peer(const char *s)
+{
+	return is_addr(s) || is_refclock_name(s);
+}
+
+/* A source in chrony's logs: an address, or a refclock's refid (1 to 4
+ * printable octets, as chrony's UTI_RefidToString() prints it). */
+static bool is_chrony_source(const char *s)
+{
+	if (is_addr(s))
+		return true;
+	size_t n = strlen(s);
+	if (n < 1 || n > 4)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x21 || (unsigned char)s[i] > 0x7e)
+			return false;
+	return true;
+}
+
+/* A peer status word as ntpd prints it ("%x"). */
+static bool is_status(const char *s)
+{
+	size_t n = strlen(s);
+	return n >= 1 && n <= 4 && strspn(s, "0123456789abcdefABCDEF") == n;
+}
+
 static bool is_leap(const char *s)
 {
 	return s[0] && s[1] == '\0' && strchr("N+-?", s[0]);
@@ -206,12 +285,19 @@ static long days_from_civil(long y, long m, long d)
 	return era * 146097 + doe - 719468;
 }
 
-/* "YYYY-MM-DD" and "HH:MM:SS" to Unix time. */
+/* "YYYY-MM-DD" and "HH:MM:SS[.FRACTION]" (at most 9 digits) to Unix time. */
 static bool parse_date_time(const char *date, const char *tm, double *out)
 {
-	if (strlen(date) != 10 || date[4] != '-' || date[7] != '-' || strlen(tm) != 8 ||
-	    tm[2] != ':' || tm[5] != ':')
+	size_t tl = strlen(tm);
+	if (strlen(date) != 10 || date[4] != '-' || date[7] != '-' || tl < 8 || tm[2] != ':' ||
+	    tm[5] != ':')
 		return false;
+	double frac = 0;
+	if (tl > 8) {
+		if (tm[8] != '.' || tl > 18 || tl == 9 || strspn(tm + 9, "0123456789") != tl - 9)
+			return false;
+		frac = strtod(tm + 8, NULL);
+	}
 	long v[6];
 	const char *parts[6] = { date, date + 5, date + 8, tm, tm + 3, tm + 6 };
 	const size_t len[6] = { 4, 2, 2, 2, 2, 2 };
@@ -229,7 +315,7 @@ static bool parse_date_time(const char *date, const char *tm, double *out)
 	    v[4] > 59 || v[5] > 60)
 		return false;
 	*out = (double)days_from_civil(v[0], v[1], v[2]) * 86400.0 + (double)v[3] * 3600.0 +
-	       (double)v[4] * 60.0 + (double)v[5];
+	       (double)v[4] * 60.0 + (double)v[5] + frac;
 	return true;
 }
 
@@ -282,6 +368,8 @@ static enum ntpstats_kind detect_words(const char *raw, struct words *ws, bool c
 		return NTPSTATS_MEASUREMENTS;
 	if (strstr(raw, "Std dev'n"))
 		return NTPSTATS_STATISTICS;
+	if (strstr(raw, "Cooked offset"))
+		return NTPSTATS_REFCLOCKS;
 	if (csv)
 		return ws->n >= 5 && is_digits(ws->w[0], 1, 12) && strlen(ws->w[1]) == 19 &&
 				       ws->w[1][4] == '-' && ws->w[1][10] == ' '
@@ -290,7 +378,9 @@ static enum ntpstats_kind detect_words(const char *raw, struct words *ws, bool c
 	size_t n = ws->n;
 	char **w = ws->w;
 	double t;
-	if (n >= 3 && parse_date_time(w[0], w[1], &t) && is_addr(w[2])) {
+	if (n >= 3 && parse_date_time(w[0], w[1], &t) && is_chrony_source(w[2])) {
+		if (strchr(w[1], '.'))
+			return n == 9 && is_leap(w[4]) ? NTPSTATS_REFCLOCKS : NTPSTATS_AUTO;
 		if (n >= 16 && is_leap(w[3]) && is_digits(w[4], 1, 2) && is_digits(w[5], 3, 3))
 			return NTPSTATS_MEASUREMENTS;
 		if (n >= 10 && is_digits(w[3], 1, 2) && is_leap(w[7]))
@@ -305,9 +395,16 @@ static enum ntpstats_kind detect_words(const char *raw, struct words *ws, bool c
 	double f;
 	if (n >= 8 && is_addr(w[2]) && is_addr(w[3]) && parse_ntp_ts(w[4], &s, &f))
 		return NTPSTATS_RAWSTATS;
-	if (n == 8 && is_addr(w[2]) && strlen(w[3]) == 4 &&
-	    strspn(w[3], "0123456789abcdefABCDEF") == 4)
-		return NTPSTATS_PEERSTATS;
+	/* (Integers only: a PPS or SHM clockstats line with 5 numbers.) */
+	if (n == 8 && is_peer(w[2]) && is_status(w[3])) {
+		bool nums = true, frac = false;
+		for (size_t i = 4; i < 8; i++) {
+			nums = nums && is_num(w[i]);
+			frac = frac || !is_digits(w[i], 1, 40);
+		}
+		if (nums && frac)
+			return NTPSTATS_PEERSTATS;
+	}
 	if (n >= 5 && n <= 8) {
 		bool all = true;
 		for (size_t i = 2; i < n; i++)
@@ -315,7 +412,7 @@ static enum ntpstats_kind detect_words(const char *raw, struct words *ws, bool c
 		if (all)
 			return NTPSTATS_LOOPSTATS;
 	}
-	if (is_addr(w[2]))
+	if (is_peer(w[2]))
 		return NTPSTATS_CLOCKSTATS;
 	return NTPSTATS_AUTO;
 }
@@ -391,6 +488,7 @@ static struct ntpstats_series *series_for(ntpstats *s, enum ntpstats_kind k, siz
 	se->kind = k;
 	se->field = fd->name;
 	se->unit = fd->unit;
+	se->field_no = (unsigned)field;
 	str_copy(se->source, source, sizeof se->source);
 	s->hash[h] = (uint32_t)s->nseries;
 	return se;
@@ -437,12 +535,14 @@ struct parsed {
 	double t;
 	char source[NTPSTATS_MAX_SOURCE];
 	size_t nv;
-	size_t field[8];
-	double v[8];
+	size_t field[16];
+	double v[16];
 };
 
 static void put(struct parsed *p, size_t field, double v)
 {
+	if (p->nv == sizeof p->v / sizeof p->v[0])
+		return; /* cannot happen: no line gives more */
 	p->field[p->nv] = field;
 	p->v[p->nv++] = v;
 }
@@ -463,14 +563,346 @@ static bool put_nums(struct parsed *p, char **w, size_t first, size_t count, con
 	return true;
 }
 
-static bool set_source(struct parsed *p, const char *src, char *why, size_t wl)
+/* Takes src as the source if ok (its check), else says what it is not. */
+static bool set_source(struct parsed *p, const char *src, bool ok, const char *what, char *why,
+		       size_t wl)
 {
-	if (!is_addr(src)) {
-		str_format(why, wl, "field 3 is not an address");
+	if (!ok) {
+		str_format(why, wl, "field 3 is not %s", what);
 		return false;
 	}
 	str_copy(p->source, src, sizeof p->source);
 	return true;
+}
+
+/* ---- clockstats text ----------------------------------------------------- */
+
+enum clock_driver { DRV_OTHER, DRV_NMEA, DRV_PPS, DRV_SHM, DRV_GPSD };
+
+/* The driver behind a clock: NTPsec's NAME(UNIT) or ntpd's 127.127.TYPE.UNIT. */
+static enum clock_driver driver_of(const char *label)
+{
+	static const struct {
+		const char *name;
+		unsigned type;
+		enum clock_driver d;
+	} drv[] = { { "NMEA", 20, DRV_NMEA },
+		    { "PPS", 22, DRV_PPS },
+		    { "SHM", 28, DRV_SHM },
+		    { "GPSD", 46, DRV_GPSD } };
+	const char *paren = strchr(label, '(');
+	if (paren) {
+		for (size_t i = 0; i < sizeof drv / sizeof drv[0]; i++)
+			if (strlen(drv[i].name) == (size_t)(paren - label) &&
+			    strncmp(label, drv[i].name, (size_t)(paren - label)) == 0)
+				return drv[i].d;
+		return DRV_OTHER;
+	}
+	if (strncmp(label, "127.127.", 8) != 0)
+		return DRV_OTHER;
+	const char *p = label + 8;
+	size_t tl = strspn(p, "0123456789");
+	if (tl < 1 || tl > 3 || p[tl] != '.' || !is_digits(p + tl + 1, 1, 3))
+		return DRV_OTHER;
+	unsigned type = (unsigned)strtoul(p, NULL, 10);
+	for (size_t i = 0; i < sizeof drv / sizeof drv[0]; i++)
+		if (drv[i].type == type)
+			return drv[i].d;
+	return DRV_OTHER;
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+#define NMEA_MAX_FIELDS 32
+
+/* Checks the checksum of "$BODY[*HH]" (s, modified) when it has one and cuts
+ * BODY into its comma-separated fields (empty ones kept). */
+static bool nmea_split(char *s, char **f, size_t *nf, char *why, size_t wl)
+{
+	char *body = s + 1;
+	char *star = strchr(body, '*');
+	if (star) {
+		int hi = hex_digit(star[1]), lo = hi < 0 ? -1 : hex_digit(star[2]);
+		if (hi < 0 || lo < 0 || star[3] != '\0') {
+			str_format(why, wl, "NMEA checksum is not two hex digits at the end");
+			return false;
+		}
+		unsigned sum = 0;
+		for (const char *q = body; q < star; q++)
+			sum ^= (unsigned char)*q;
+		if (sum != (unsigned)(hi * 16 + lo)) {
+			str_format(why, wl, "NMEA checksum *%c%c, the sentence sums to %02X",
+				   star[1], star[2], sum);
+			return false;
+		}
+		*star = '\0';
+	}
+	*nf = 0;
+	for (char *q = body;;) {
+		if (*nf == NMEA_MAX_FIELDS) {
+			str_format(why, wl, "NMEA sentence with more than %d fields",
+				   NMEA_MAX_FIELDS);
+			return false;
+		}
+		f[(*nf)++] = q;
+		q = strchr(q, ',');
+		if (!q)
+			return true;
+		*q++ = '\0';
+	}
+}
+
+static int two_digits(const char *s)
+{
+	return (s[0] - '0') * 10 + (s[1] - '0');
+}
+
+/* "hhmmss[.fraction]" to seconds of the day. */
+static bool nmea_time(const char *s, double *sod)
+{
+	size_t n = strlen(s);
+	if (n < 6 || strspn(s, "0123456789") < 6)
+		return false;
+	int h = two_digits(s), m = two_digits(s + 2), sec = two_digits(s + 4);
+	if (h > 23 || m > 59 || sec > 60)
+		return false;
+	double frac = 0;
+	if (n > 6) {
+		if (s[6] != '.' || n > 16 || strspn(s + 7, "0123456789") != n - 7)
+			return false;
+		if (n > 7)
+			frac = strtod(s + 6, NULL);
+	}
+	*sod = h * 3600.0 + m * 60.0 + sec + frac;
+	return true;
+}
+
+/* Day d, month m, year y (four digits) to days since 1970-01-01. */
+static bool nmea_ymd(long y, long m, long d, double *days)
+{
+	static const int mdays[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	if (y < 1970 || y > 9999 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
+		return false;
+	if (m == 2 && d == 29 && (y % 4 != 0 || (y % 100 == 0 && y % 400 != 0)))
+		return false;
+	*days = (double)days_from_civil(y, m, d);
+	return true;
+}
+
+/* "ddmmyy" (yy below 80: 20yy, else 19yy, as receivers mean it) to days
+ * since 1970-01-01. */
+static bool nmea_date(const char *s, double *days)
+{
+	if (!is_digits(s, 6, 6))
+		return false;
+	long yy = two_digits(s + 4);
+	return nmea_ymd(yy < 80 ? 2000 + yy : 1900 + yy, two_digits(s + 2), two_digits(s), days);
+}
+
+/* The line's time t minus a time of day sod, taken on the nearest day. */
+static double age_of_day(double t, double sod)
+{
+	double d = fmod(t, 86400.0) - sod;
+	if (d > 43200)
+		d -= 86400;
+	else if (d <= -43200)
+		d += 86400;
+	return d;
+}
+
+/* A number field: an empty one is absent; garbage is an error. */
+static bool nmea_num(struct parsed *p, size_t field, const char *s, const char *what, char *why,
+		     size_t wl)
+{
+	double v;
+	if (*s == '\0')
+		return true;
+	if (!parse_num(s, &v)) {
+		str_format(why, wl, "NMEA %s '%.16s' is not a number", what, s);
+		return false;
+	}
+	put(p, field, v);
+	return true;
+}
+
+/* timecode_age from a time field (and a date, days since 1970, or < 0). */
+static bool nmea_age(struct parsed *p, const char *tm, double days, char *why, size_t wl)
+{
+	double sod;
+	if (*tm == '\0')
+		return true;
+	if (!nmea_time(tm, &sod)) {
+		str_format(why, wl, "NMEA time '%.12s' is not hhmmss[.ss]", tm);
+		return false;
+	}
+	put(p, CF_AGE, days >= 0 ? p->t - (days * 86400.0 + sod) : age_of_day(p->t, sod));
+	return true;
+}
+
+/* A status field A (valid) or V (void). */
+static bool nmea_status(struct parsed *p, const char *st, char *why, size_t wl)
+{
+	if (strcmp(st, "A") != 0 && strcmp(st, "V") != 0) {
+		str_format(why, wl, "NMEA status '%.8s' is not A or V", st);
+		return false;
+	}
+	put(p, CF_VALID, st[0] == 'A');
+	return true;
+}
+
+static bool nmea_fields_at_least(size_t nf, size_t want, const char *type, char *why, size_t wl)
+{
+	if (nf >= want)
+		return true;
+	str_format(why, wl, "NMEA %s with %zu fields, it has at least %zu", type, nf, want);
+	return false;
+}
+
+/* The NMEA sentence s ("$...", modified) a clock logged at p->t: the time it
+ * carries, fix and satellites.  Sentences of other types give nothing. */
+static bool parse_nmea(char *s, struct parsed *p, char *why, size_t wl)
+{
+	char *f[NMEA_MAX_FIELDS];
+	size_t nf;
+	if (!nmea_split(s, f, &nf, why, wl))
+		return false;
+	const char *type = f[0];
+	bool talker = strlen(type) == 5;
+	double days = -1;
+	if (talker && strcmp(type + 2, "RMC") == 0) {
+		/* time, status, lat, N, lon, E, speed, course, date, ... */
+		if (!nmea_fields_at_least(nf, 10, "RMC", why, wl) || !nmea_status(p, f[2], why, wl))
+			return false;
+		if (*f[9] && !nmea_date(f[9], &days)) {
+			str_format(why, wl, "NMEA date '%.8s' is not ddmmyy", f[9]);
+			return false;
+		}
+		return nmea_age(p, f[1], days, why, wl);
+	}
+	if (talker && strcmp(type + 2, "GGA") == 0) {
+		/* time, lat, N, lon, E, quality, satellites, hdop, altitude, M, ... */
+		if (!nmea_fields_at_least(nf, 10, "GGA", why, wl) ||
+		    !nmea_age(p, f[1], -1, why, wl))
+			return false;
+		if (*f[6]) {
+			if (!is_digits(f[6], 1, 1)) {
+				str_format(why, wl, "NMEA fix quality '%.8s' is not 0..9", f[6]);
+				return false;
+			}
+			put(p, CF_QUALITY, f[6][0] - '0');
+			put(p, CF_VALID, f[6][0] != '0');
+		}
+		if (!nmea_num(p, CF_SATS, f[7], "satellites", why, wl) ||
+		    !nmea_num(p, CF_HDOP, f[8], "HDOP", why, wl))
+			return false;
+		if (nf > 10 && *f[10] && strcmp(f[10], "M") != 0)
+			return true; /* an altitude not in metres */
+		return nmea_num(p, CF_ALT, f[9], "altitude", why, wl);
+	}
+	if (talker && strcmp(type + 2, "GLL") == 0) {
+		/* lat, N, lon, E, time, status[, mode] */
+		return nmea_fields_at_least(nf, 7, "GLL", why, wl) &&
+		       nmea_status(p, f[6], why, wl) && nmea_age(p, f[5], -1, why, wl);
+	}
+	if (talker && strcmp(type + 2, "ZDA") == 0) {
+		/* time, day, month, year, zone hours, zone minutes */
+		if (!nmea_fields_at_least(nf, 5, "ZDA", why, wl))
+			return false;
+		if (*f[2] || *f[3] || *f[4]) {
+			if (!is_digits(f[2], 2, 2) || !is_digits(f[3], 2, 2) ||
+			    !is_digits(f[4], 4, 4) ||
+			    !nmea_ymd(strtol(f[4], NULL, 10), strtol(f[3], NULL, 10),
+				      strtol(f[2], NULL, 10), &days)) {
+				str_format(why, wl, "NMEA ZDA date is not dd,mm,yyyy");
+				return false;
+			}
+		}
+		return nmea_age(p, f[1], days, why, wl);
+	}
+	if (strcmp(type, "PGRMF") == 0) {
+		/* week, seconds, date, time, leap, lat, N, lon, E, mode, fix (0 none,
+		 * 1 2D, 2 3D), ... */
+		if (!nmea_fields_at_least(nf, 12, "PGRMF", why, wl))
+			return false;
+		if (*f[3] && !nmea_date(f[3], &days)) {
+			str_format(why, wl, "NMEA date '%.8s' is not ddmmyy", f[3]);
+			return false;
+		}
+		if (*f[11]) {
+			if (!is_digits(f[11], 1, 1) || f[11][0] > '2') {
+				str_format(why, wl, "PGRMF fix '%.8s' is not 0, 1 or 2", f[11]);
+				return false;
+			}
+			put(p, CF_VALID, f[11][0] != '0');
+		}
+		return nmea_age(p, f[4], days, why, wl);
+	}
+	return true;
+}
+
+/* count whole numbers w[first ..] into the fields from field on; false if
+ * they are not all whole numbers. */
+static bool put_counts(struct parsed *p, char **w, size_t first, size_t count, size_t field)
+{
+	for (size_t i = 0; i < count; i++)
+		if (!is_digits(w[first + i], 1, 10))
+			return false;
+	for (size_t i = 0; i < count; i++)
+		put(p, field + i, strtod(w[first + i], NULL));
+	return true;
+}
+
+/* The text of a clockstats line (words 3 on): what the drivers sundial
+ * knows write there, as NTPsec 1.2 and ntpd 4.2.8 print it. */
+static enum verdict parse_clock_text(struct words *ws, struct parsed *p, char *why, size_t wl)
+{
+	char **w = ws->w;
+	size_t n = ws->n;
+	put(p, CF_LINES, 1);
+	if (n < 4)
+		return LINE_RECORD;
+	enum clock_driver d = driver_of(p->source);
+	if (w[3][0] == '$' || strcmp(w[3], "(none)") == 0) {
+		/* The NMEA driver: the last sentence, and with its extended log
+		 * (mode bit 0x10000) six tallies of the poll. */
+		if (w[3][0] == '$' && !parse_nmea(w[3], p, why, wl))
+			return LINE_BAD;
+		if (n == 10)
+			(void)put_counts(p, w, 4, 6, CF_NMEA_TALLY);
+		return LINE_RECORD;
+	}
+	if (strcmp(w[3], "delay") == 0 && n >= 5) {
+		/* NMEA driver mode bit 0x80: the fraction of the second at
+		 * which the sentence came. */
+		static const size_t f[] = { CF_DELAY };
+		return put_nums(p, w, 4, 1, f, why, wl) ? LINE_RECORD : LINE_BAD;
+	}
+	for (size_t i = 3; i < n; i++)
+		if (!is_num(w[i]))
+			return LINE_RECORD; /* text sundial does not read */
+	size_t c = n - 3;
+	if (d == DRV_PPS && c == 1) {
+		static const size_t f[] = { CF_PPS_OFFSET };
+		return put_nums(p, w, 3, 1, f, why, wl) ? LINE_RECORD : LINE_BAD;
+	}
+	/* PPS: sequence ok setup kernel not-ready; SHM: ticks good notready bad
+	 * clash; GPSD: recv bad-reply no-fix ibt-recv ibt-used pps-recv pps-used */
+	if (d == DRV_PPS && c == 5)
+		(void)put_counts(p, w, 4, 4, CF_PPS_TALLY);
+	else if (d == DRV_SHM && c == 5)
+		(void)put_counts(p, w, 3, 5, CF_SHM_TALLY);
+	else if (d == DRV_GPSD && c == 7)
+		(void)put_counts(p, w, 3, 7, CF_GPSD_TALLY);
+	return LINE_RECORD;
 }
 
 static enum verdict parse_mjd_line(enum ntpstats_kind k, struct words *ws, struct parsed *p,
@@ -497,27 +929,25 @@ static enum verdict parse_mjd_line(enum ntpstats_kind k, struct words *ws, struc
 			str_format(why, wl, "%zu fields, peerstats has 8", n);
 			return LINE_BAD;
 		}
-		if (!set_source(p, w[2], why, wl))
+		if (!set_source(p, w[2], is_peer(w[2]), "an address or refclock name", why, wl))
 			return LINE_BAD;
-		if (strlen(w[3]) != 4 || strspn(w[3], "0123456789abcdefABCDEF") != 4) {
-			str_format(why, wl, "field 4 is not a 4-digit hex peer status");
+		if (!is_status(w[3])) {
+			str_format(why, wl, "field 4 is not a peer status (1 to 4 hex digits)");
 			return LINE_BAD;
 		}
 		return put_nums(p, w, 4, 4, f, why, wl) ? LINE_RECORD : LINE_BAD;
 	}
 	case NTPSTATS_CLOCKSTATS:
-		if (n < 3 || !set_source(p, w[2], why, wl)) {
-			str_format(why, wl, "field 3 is not a clock address");
+		if (!set_source(p, n >= 3 ? w[2] : "", n >= 3 && is_peer(w[2]),
+				"a clock address or refclock name", why, wl))
 			return LINE_BAD;
-		}
-		put(p, 0, 1);
-		return LINE_RECORD;
+		return parse_clock_text(ws, p, why, wl);
 	case NTPSTATS_RAWSTATS: {
 		if (n < 8) {
 			str_format(why, wl, "%zu fields, rawstats has at least 8", n);
 			return LINE_BAD;
 		}
-		if (!set_source(p, w[2], why, wl))
+		if (!set_source(p, w[2], is_addr(w[2]), "an address", why, wl))
 			return LINE_BAD;
 		if (!is_addr(w[3])) {
 			str_format(why, wl, "field 4 is not an address");
@@ -559,7 +989,7 @@ static enum verdict parse_chrony_line(enum ntpstats_kind k, struct words *ws, st
 		str_format(why, wl, "does not start with a date and time (YYYY-MM-DD HH:MM:SS)");
 		return LINE_BAD;
 	}
-	if (!set_source(p, w[2], why, wl))
+	if (!set_source(p, w[2], is_chrony_source(w[2]), "an address or refid", why, wl))
 		return LINE_BAD;
 	switch (k) {
 	case NTPSTATS_TRACKING: {
@@ -606,6 +1036,23 @@ static enum verdict parse_chrony_line(enum ntpstats_kind k, struct words *ws, st
 		p->v[3] *= 1e6; /* chrony logs frequencies as fractions */
 		p->v[4] *= 1e6;
 		return LINE_RECORD;
+	}
+	case NTPSTATS_REFCLOCKS: {
+		/* DP L P Raw-offset Cooked-offset Disp.; DP, P and Raw are "-"
+		 * for a pulse that came without a driver sample. */
+		static const size_t f1[] = { 0 }, f2[] = { 1, 2 };
+		if (n != 9) {
+			str_format(why, wl, "%zu fields, refclocks has 9", n);
+			return LINE_BAD;
+		}
+		if (!(strcmp(w[3], "-") == 0 || is_digits(w[3], 1, 3)) || !is_leap(w[4]) ||
+		    !(strcmp(w[5], "-") == 0 || is_digits(w[5], 1, 1))) {
+			str_format(why, wl, "not a refclocks line (DP, leap, pulse)");
+			return LINE_BAD;
+		}
+		if (strcmp(w[6], "-") != 0 && !put_nums(p, w, 6, 1, f1, why, wl))
+			return LINE_BAD;
+		return put_nums(p, w, 7, 2, f2, why, wl) ? LINE_RECORD : LINE_BAD;
 	}
 	default: break;
 	}
@@ -718,8 +1165,8 @@ static int do_line(ntpstats *s)
 		return 0;
 	}
 	const char *q = buf + strspn(buf, " \t");
-	if (*q == '\0' || *q == '#') {
-		f->skipped++;
+	if (*q == '\0' || *q == '#' || (*q == '=' && q[strspn(q, "=")] == '\0')) {
+		f->skipped++; /* blank, a comment, chrony's rule above its header */
 		return 0;
 	}
 	char raw[NTPSTATS_MAX_LINE + 1];
@@ -747,7 +1194,8 @@ static int do_line(ntpstats *s)
 	case NTPSTATS_POOL: vd = parse_pool_line(s, &ws, &p, why, sizeof why); break;
 	case NTPSTATS_TRACKING:
 	case NTPSTATS_MEASUREMENTS:
-	case NTPSTATS_STATISTICS: vd = parse_chrony_line(k, &ws, &p, why, sizeof why); break;
+	case NTPSTATS_STATISTICS:
+	case NTPSTATS_REFCLOCKS: vd = parse_chrony_line(k, &ws, &p, why, sizeof why); break;
 	default: vd = parse_mjd_line(k, &ws, &p, why, sizeof why); break;
 	}
 	if (vd == LINE_BAD) {

@@ -7,12 +7,28 @@
  *
  *   loopstats     MJD SEC offset(s) freq(ppm) jitter(s) wander(ppm) [poll]
  *                 -> offset, frequency, jitter, wander
- *   peerstats     MJD SEC addr status(hex) offset delay dispersion jitter (s)
+ *   peerstats     MJD SEC peer status(hex) offset delay dispersion jitter (s)
+ *                 (peer: an address, or NTPsec's NAME(U) for a refclock)
  *                 -> per source: offset, delay, dispersion, jitter
- *   clockstats    MJD SEC refclock text...        -> lines per clock only
+ *   clockstats    MJD SEC clock text...  (clock: 127.127.T.U or NTPsec's NAME(U))
+ *                 -> per clock: lines (value 1 each), and from the text:
+ *                 NMEA sentences ($--RMC, $--GGA, $--GLL, $--ZDA, $PGRMF;
+ *                 checksum checked): timecode_age (s, line time minus the
+ *                 time the sentence carries), fix_valid (0/1), fix_quality,
+ *                 satellites, hdop, altitude (m); the NMEA driver's
+ *                 extended log: nmea_received, nmea_accepted,
+ *                 nmea_rejected, nmea_malformed, nmea_filtered,
+ *                 nmea_pps_used; its "delay" lines: sentence_delay (s);
+ *                 the PPS driver (flag4): pps_offset (s) and per poll
+ *                 pps_ok, pps_setup, pps_kernel, pps_not_ready; SHM
+ *                 (flag4): shm_ticks, shm_good, shm_not_ready, shm_bad,
+ *                 shm_clash; GPSD (flag4): gpsd_recv, gpsd_bad_reply,
+ *                 gpsd_no_fix, gpsd_ibt_recv, gpsd_ibt_used, gpsd_pps_recv,
+ *                 gpsd_pps_used.  Other drivers' text: lines only.
  *   rawstats      MJD SEC src dst T1 T2 T3 T4 [...] (NTP era-0 seconds)
  *                 -> per source: offset ((T2-T1)+(T3-T4))/2, delay
  *                 (T4-T1)-(T3-T2)
+ *   (chrony's logs name a source by address, or by refid for a refclock)
  *   tracking      chrony tracking.log: DATE TIME addr St Freq(ppm) Skew(ppm)
  *                 Offset(s) L Co Offset-sd Rem-corr Root-delay Root-disp ...
  *                 -> frequency, skew, offset, offset_sd, root_delay, root_dispersion
@@ -22,6 +38,9 @@
  *   statistics    chrony statistics.log: DATE TIME addr Std-dev Est-offset
  *                 Offset-sd Diff-freq Est-skew Stress Ns Bs Nr ...
  *                 -> per source: std_dev, est_offset, offset_sd, diff_freq, skew
+ *   refclocks     chrony refclocks.log: DATE TIME.US refid DP L P Raw-offset
+ *                 Cooked-offset Disp. (Raw "-" for a pulse with no sample)
+ *                 -> per refclock: raw_offset, cooked_offset, dispersion
  *   pool          the NTP Pool's CSV score log, columns named by its header
  *                 (ts_epoch,ts,offset,step,score,monitor_id,monitor_name,...)
  *                 -> per monitor: score, offset
@@ -50,6 +69,7 @@ enum ntpstats_kind {
 	NTPSTATS_TRACKING,
 	NTPSTATS_MEASUREMENTS,
 	NTPSTATS_STATISTICS,
+	NTPSTATS_REFCLOCKS,
 	NTPSTATS_POOL,
 	NTPSTATS_KIND_COUNT
 };
@@ -85,6 +105,7 @@ struct ntpstats_series {
 	enum ntpstats_kind kind;
 	const char *field;		  /* "offset", "score", ... (static) */
 	const char *unit;		  /* "s", "ppm" or "" (static) */
+	unsigned field_no;		  /* the field's place in its kind's list */
 	char source[NTPSTATS_MAX_SOURCE]; /* peer, refclock, monitor; "" if none */
 	size_t n;
 	double *t; /* Unix time of each point, ascending after ntpstats_finish() */
@@ -103,7 +124,6 @@ struct ntpstats_file {
 	char name[256];
 	enum ntpstats_kind kind; /* as forced or detected; AUTO if never */
 	unsigned long lines, records, skipped, malformed;
-	/* clockstats: lines per clock are kept as the series "lines" (value 1). */
 };
 
 typedef struct ntpstats ntpstats;

@@ -33,11 +33,12 @@ static void help(FILE *f)
 	fprintf(f, "usage: sundial stats [OPTIONS] FILE...\n"
 		   "Percentile tables and graphs of time daemons' statistics files.\n\n"
 		   "FILE: ntpd/NTPsec loopstats, peerstats, clockstats, rawstats; chrony\n"
-		   "tracking.log, measurements.log, statistics.log; the NTP Pool's score CSV\n"
-		   "(kind detected from the content; '-' reads standard input).\n\n"
+		   "tracking.log, measurements.log, statistics.log, refclocks.log; the NTP\n"
+		   "Pool's score CSV (kind detected from the content; '-' reads stdin).\n"
+		   "clockstats: NMEA fix, satellites and timecode age; PPS, SHM, GPSD tallies.\n\n"
 		   "  -k, --kind KIND  force the kind of every FILE: loopstats, peerstats,\n"
 		   "                   clockstats, rawstats, tracking, measurements,\n"
-		   "                   statistics, pool\n"
+		   "                   statistics, refclocks, pool\n"
 		   "  -o, --output DIR one SVG graph per series (with its 5-95 %% band) and\n"
 		   "                   pool-score.svg (the Pool's score beside the local offset)\n"
 		   "  -j, --json       JSON instead of tables\n"
@@ -100,7 +101,7 @@ static int read_file(ntpstats *s, const char *path, enum ntpstats_kind kind, boo
 			*full = true;
 	}
 	if (ferror(f))
-		rc = -EIO;
+		rc = errno ? -errno : -EIO; /* EISDIR for a directory */
 	ntpstats_file_end(s);
 	if (f != stdin)
 		fclose(f);
@@ -147,6 +148,12 @@ static const char *utc(double t, char *buf, size_t len)
 }
 
 /* ---- output -------------------------------------------------------------- */
+
+/* clockstats' "lines" series: counted, not summarised (its values are 1). */
+static bool is_line_count(const struct ntpstats_series *se)
+{
+	return se->kind == NTPSTATS_CLOCKSTATS && strcmp(se->field, "lines") == 0;
+}
 
 struct item {
 	const struct ntpstats_series *se;
@@ -257,6 +264,19 @@ static void print_json(const ntpstats *s, const struct item *it, size_t n, json_
 	json_object_set_new(root, "malformed_total",
 			    json_integer((json_int_t)ntpstats_bad_total(s)));
 	json_object_set_new(root, "dropped", json_integer((json_int_t)ntpstats_dropped(s)));
+	json_t *clocks = json_array();
+	for (size_t i = 0; i < ntpstats_series_count(s); i++) {
+		const struct ntpstats_series *se = ntpstats_series_get(s, i);
+		if (!is_line_count(se) || se->n == 0)
+			continue;
+		json_t *j = json_object();
+		json_object_set_new(j, "clock", json_string(se->source));
+		json_object_set_new(j, "lines", json_integer((json_int_t)se->n));
+		set_real(j, "first", se->t[0]);
+		set_real(j, "last", se->t[se->n - 1]);
+		json_array_append_new(clocks, j);
+	}
+	json_object_set_new(root, "clocks", clocks);
 	json_t *ser = json_array();
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(ser, series_json(&it[i]));
@@ -415,6 +435,8 @@ static int cmp_item(const void *x, const void *y)
 	int c = strcmp(a->se->source, b->se->source);
 	if (c)
 		return c;
+	if (a->se->field_no != b->se->field_no)
+		return (a->se->field_no > b->se->field_no) - (a->se->field_no < b->se->field_no);
 	return (a->idx > b->idx) - (a->idx < b->idx);
 }
 
@@ -427,10 +449,14 @@ int cmd_stats(int argc, char **argv)
 	ntpstats *s = ntpstats_new();
 	int rc = 0;
 	bool full = false;
+	static bool unreadable[MAX_FILES]; /* by the index of ntpstats' files */
 	for (size_t i = 0; i < o.nfiles; i++) {
+		size_t before = ntpstats_file_count(s);
 		int e = read_file(s, o.files[i], o.kind, &full);
 		if (e != 0) {
 			fprintf(stderr, "sundial stats: %s: %s\n", o.files[i], strerror(-e));
+			if (ntpstats_file_count(s) > before)
+				unreadable[before] = true;
 			rc = 1;
 		}
 	}
@@ -441,7 +467,7 @@ int cmd_stats(int argc, char **argv)
 			NTPSTATS_MAX_POINTS, ntpstats_dropped(s));
 	for (size_t i = 0; i < ntpstats_file_count(s); i++) {
 		const struct ntpstats_file *f = ntpstats_file_get(s, i);
-		if (f->kind == NTPSTATS_AUTO) {
+		if (f->kind == NTPSTATS_AUTO && !unreadable[i]) {
 			fprintf(stderr,
 				"sundial stats: %s: not a statistics file sundial knows "
 				"(%lu lines); '--kind' forces one\n",
@@ -466,7 +492,7 @@ int cmd_stats(int argc, char **argv)
 	struct item *it = mem_calloc(ns ? ns : 1, sizeof *it);
 	for (size_t i = 0; i < ns; i++) {
 		const struct ntpstats_series *se = ntpstats_series_get(s, i);
-		if (se->n == 0 || se->kind == NTPSTATS_CLOCKSTATS)
+		if (se->n == 0 || is_line_count(se))
 			continue;
 		it[n].se = se;
 		it[n].idx = i;
@@ -494,7 +520,7 @@ int cmd_stats(int argc, char **argv)
 	} else {
 		for (size_t i = 0; i < ns; i++) {
 			const struct ntpstats_series *se = ntpstats_series_get(s, i);
-			if (se->kind == NTPSTATS_CLOCKSTATS)
+			if (is_line_count(se))
 				printf("clockstats %s: %zu lines\n", se->source, se->n);
 		}
 		print_tables(it, n);

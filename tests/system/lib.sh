@@ -764,7 +764,9 @@ start_chronyd_mon() {
 #     pty module gives the pair, the feeder links the slave side);
 #     nmea_mode good|bad|silent switches what it sends;
 #   - a server association to a chronyd on 192.0.2.2:123 (local stratum 3);
-#   - keys 1-3 trusted, controlkey 1 (authenticated mode 6).
+#   - keys 1-3 trusted, controlkey 1 (authenticated mode 6);
+#   - $NTPSEC_REF_NMEA_OPTS appended to the refclock line (e.g. "mode N")
+#     and $NTPSEC_REF_EXTRA (lines) to ntp.conf, when set.
 # Facts (NTPsec 1.2.2) this relies on:
 #   - "server" takes no port, and ntpd refuses any 127.x address but
 #     127.0.0.1 as a source ("attempt to configure invalid address",
@@ -826,8 +828,9 @@ start_ntpsec_refclock() {
 		echo "restrict ::1"
 		echo "restrict $NTPSEC_REF_UP"
 		echo "limit average 0.01 burst 20 kod 1000"
-		echo "refclock nmea unit 0 path $T/nmea/gps0 minpoll 1 maxpoll 1"
+		echo "refclock nmea unit 0 path $T/nmea/gps0 minpoll 1 maxpoll 1${NTPSEC_REF_NMEA_OPTS:+ $NTPSEC_REF_NMEA_OPTS}"
 		echo "server $NTPSEC_REF_UP iburst minpoll 0 maxpoll 0"
+		[ -n "${NTPSEC_REF_EXTRA:-}" ] && printf '%s\n' "$NTPSEC_REF_EXTRA"
 	} >"$dir/ntp.conf"
 	_spawn "$name" _nosystime "$NTPD" -n -c "$dir/ntp.conf" -p "$dir/ntpd.pid" -l "$dir/ntpd.log"
 	_wait_ready "$name" 127.0.0.1 "$NTPSEC_PORT" sync

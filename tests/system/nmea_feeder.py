@@ -18,7 +18,10 @@ that second:
   broken  all three broken: badformat up 3 a second, but every poll (empty
           filter) reports CEVNT_TIMEOUT, so the status flips between 2 and 1;
   silent  nothing: each poll with an empty median filter is CEVNT_TIMEOUT
-          (noreply up, status 1, "no reply").
+          (noreply up, status 1, "no reply");
+  gga     $GPGGA alone (fix quality 1), with 4 + (second mod 9) satellites
+          and an HDOP of (satellites / 10), so that the driver's last
+          sentence (clockstats) says something that changes.
 
 The mode is read every second from MODEFILE (one word; "good" if the file
 is missing).  Everything the other side echoes back is drained and dropped.
@@ -61,6 +64,10 @@ def sentences(t, mode):
         # the status stays "bad reply" instead of flipping to "no reply".
         return [sentence(rmc), sentence(gga, False),
                 "#%$!garbage~~ not NMEA at all " + hms + "\r\n"]
+    if mode == "gga":
+        sats = 4 + int(t) % 9
+        return [sentence("GPGGA,%s,4807.038,N,01131.000,E,1,%02d,%.1f,545.4,M,46.9,M,,"
+                         % (hms, sats, sats / 10.0))]
     if mode == "broken":
         return [sentence(rmc, False), sentence(gga, False),
                 "#%$!garbage~~ not NMEA at all " + hms + "\r\n"]
@@ -73,7 +80,7 @@ def read_mode(path):
             m = f.read().strip()
     except OSError:
         return "good"
-    return m if m in ("good", "bad", "broken", "silent") else "good"
+    return m if m in ("good", "bad", "broken", "silent", "gga") else "good"
 
 
 def main():

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,6 +176,15 @@ static void detect(void **st)
 		{ "61016 2.878 0.000001853 -33.344 0.000003510 0.002074 3", NTPSTATS_LOOPSTATS },
 		{ "61016 2.877 127.127.20.0 971b 0.1 0 0.1 0.1", NTPSTATS_PEERSTATS },
 		{ "61016 2.877 127.127.20.0 $GPRMC,1,2,3", NTPSTATS_CLOCKSTATS },
+		{ "61016 2.877 NMEA(0) $GPRMC,1,2,3", NTPSTATS_CLOCKSTATS },
+		{ "61016 2.877 NMEA(0) 9614 0.1 0 0.1 0.1", NTPSTATS_PEERSTATS },
+		/* 8 words, 4 hex digits, but integers: a PPS driver's poll line */
+		{ "61016 2.877 PPS(0) 1234 1 0 0 0", NTPSTATS_CLOCKSTATS },
+		{ "61016 2.877 SHM(2)   2   0   2   0   0", NTPSTATS_CLOCKSTATS },
+		{ "2026-12-26 00:01:40.250000 GPS     2 N 0 -1.2e-04 -1.2e-04  1.0e-06",
+		  NTPSTATS_REFCLOCKS },
+		{ "   Date (UTC) Time         Refid  DP L P  Raw offset   Cooked offset      Disp.",
+		  NTPSTATS_REFCLOCKS },
 		{ "ts_epoch,ts,offset,step,score", NTPSTATS_POOL },
 		{ "   Date (UTC) Time     IP Address   St   Freq ppm   Skew ppm",
 		  NTPSTATS_TRACKING },
@@ -192,6 +202,253 @@ static void detect(void **st)
 	ntpstats *s = load("61016 2.878 0.000001853 -33.344 0.000003510 0.002074 3\n",
 			   NTPSTATS_PEERSTATS);
 	assert_int_equal(ntpstats_file_get(s, 0)->malformed, 1);
+	ntpstats_free(s);
+}
+
+/* "$BODY*HH" with the right checksum (wrong = flip it). */
+static void nmea(char *out, size_t len, const char *body, bool wrong)
+{
+	unsigned sum = 0;
+	for (const char *p = body; *p; p++)
+		sum ^= (unsigned char)*p;
+	snprintf(out, len, "$%s*%02X", body, wrong ? sum ^ 0x5a : sum);
+}
+
+/* Appends s to buf (cap octets), bounded. */
+static void append(char *buf, size_t cap, const char *s)
+{
+	size_t n = strlen(buf);
+	assert_true(n + strlen(s) < cap);
+	snprintf(buf + n, cap - n, "%s", s);
+}
+
+/* One value of a series of one point. */
+static double one(const ntpstats *s, const char *field, const char *src)
+{
+	const struct ntpstats_series *se = find(s, field, src);
+	assert_non_null(se);
+	assert_int_equal(se->n, 1);
+	return se->v[0];
+}
+
+static void clockstats(void **st)
+{
+	(void)st;
+	/* MJD 61400 = 2026-12-26; each line logged at 00:01:40.25 etc. */
+	static const struct {
+		const char *clock;
+		double sec;
+		const char *body;
+		double age;
+	} nm[] = {
+		{ "NMEA(0)", 100.25,
+		  "GPRMC,000139.00,A,4807.038,N,01131.000,E,000.0,000.0,261226,,,A", 1.25 },
+		{ "NMEA(1)", 102.25,
+		  "GNGGA,000141.00,4807.038,N,01131.000,E,2,11,0.8,545.4,M,46.9,M,,", 1.25 },
+		{ "NMEA(2)", 0.5,
+		  "GPGGA,235959.00,4807.038,N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,",
+		  1.5 }, /* across midnight: the sentence is of the day before */
+		{ "127.127.20.3", 100.25, "GPGLL,4807.038,N,01131.000,E,000139.50,V,N", 0.75 },
+		{ "NMEA(4)", 100.25, "GPZDA,000139.00,26,12,2026,00,00", 1.25 },
+		{ "NMEA(5)", 100.25,
+		  "PGRMF,2398,345678,261226,000139,18,4807.038,N,01131.000,E,A,2,0,0,1,1", 1.25 },
+		/* GPS week rollover: the receiver says 1024 weeks earlier. */
+		{ "NMEA(6)", 100.25, "GPRMC,000139.00,A,4807.038,N,01131.000,E,0,0,120507,,,A",
+		  1.25 + 7168 * 86400.0 },
+		/* No fix: empty fields are absent values. */
+		{ "NMEA(7)", 100.25, "GPGGA,000139.00,,,,,0,00,,,M,,M,,", 1.25 },
+	};
+	char text[8192] = "", line[512], sen[256];
+	for (size_t i = 0; i < sizeof nm / sizeof nm[0]; i++) {
+		nmea(sen, sizeof sen, nm[i].body, false);
+		snprintf(line, sizeof line, "61400 %.3f %s %s\n", nm[i].sec, nm[i].clock, sen);
+		append(text, sizeof text, line);
+	}
+	nmea(sen, sizeof sen, nm[0].body, false);
+	snprintf(line, sizeof line, "61400 110.000 NMEA(8) %s  4 2 1 0 1 2\n", sen);
+	append(text, sizeof text, line);
+	append(text, sizeof text,
+	       "61400 112.000 NMEA(8) (none)  0 0 0 0 0 0\n"
+	       "61400 112.000 NMEA(9) delay 0.123456 $GPRMC\n"
+	       "61400 113.000 PPS(0) -0.000000123\n"
+	       "61400 113.000 PPS(1) 1234 1 2 3 4\n"
+	       "61400 113.000 127.127.28.2   2   0   2   0   0\n"
+	       "61400 113.000 GPSD(0) 1 2 3 4 5 6 7\n"
+	       "61400 113.000 SPECTRACOM(1) 93 226 00:08:29.606\n"
+	       "61400 113.000 GENERIC(0) 5 6\n"
+	       "61400 113.000 LOCAL(0)\n");
+	ntpstats *s = load(text, NTPSTATS_AUTO);
+	const struct ntpstats_file *f = ntpstats_file_get(s, 0);
+	assert_int_equal(f->kind, NTPSTATS_CLOCKSTATS);
+	assert_int_equal(f->malformed, 0);
+	assert_int_equal(f->records, f->lines);
+	for (size_t i = 0; i < sizeof nm / sizeof nm[0]; i++) {
+		double age = one(s, "timecode_age", nm[i].clock);
+		assert_true(fabs(age - nm[i].age) < 1e-6);
+		assert_int_equal(one(s, "lines", nm[i].clock), 1);
+	}
+	assert_true(one(s, "fix_valid", "NMEA(0)") == 1);
+	assert_true(one(s, "fix_valid", "127.127.20.3") == 0);
+	assert_true(one(s, "fix_quality", "NMEA(1)") == 2 && one(s, "fix_valid", "NMEA(1)") == 1);
+	assert_true(one(s, "satellites", "NMEA(1)") == 11);
+	assert_true(one(s, "hdop", "NMEA(1)") == 0.8);
+	assert_true(one(s, "altitude", "NMEA(1)") == 545.4);
+	assert_true(one(s, "fix_valid", "NMEA(5)") == 1); /* PGRMF fix 2 (3D) */
+	assert_true(one(s, "fix_quality", "NMEA(7)") == 0 && one(s, "fix_valid", "NMEA(7)") == 0);
+	assert_true(one(s, "satellites", "NMEA(7)") == 0);
+	assert_null(find(s, "hdop", "NMEA(7)"));
+	assert_null(find(s, "altitude", "NMEA(7)"));
+	assert_null(find(s, "satellites", "NMEA(0)")); /* RMC has none */
+	/* The NMEA driver's extended log. */
+	const struct ntpstats_series *r = find(s, "nmea_received", "NMEA(8)");
+	assert_int_equal(r->n, 2);
+	assert_true(r->v[0] == 4 && r->v[1] == 0);
+	assert_true(find(s, "nmea_accepted", "NMEA(8)")->v[0] == 2);
+	assert_true(find(s, "nmea_rejected", "NMEA(8)")->v[0] == 1);
+	assert_true(find(s, "nmea_malformed", "NMEA(8)")->v[0] == 0);
+	assert_true(find(s, "nmea_filtered", "NMEA(8)")->v[0] == 1);
+	assert_true(find(s, "nmea_pps_used", "NMEA(8)")->v[0] == 2);
+	assert_int_equal(find(s, "timecode_age", "NMEA(8)")->n, 1); /* (none): no time */
+	assert_true(one(s, "sentence_delay", "NMEA(9)") == 0.123456);
+	assert_true(one(s, "pps_offset", "PPS(0)") == -0.000000123);
+	assert_true(one(s, "pps_ok", "PPS(1)") == 1 && one(s, "pps_setup", "PPS(1)") == 2 &&
+		    one(s, "pps_kernel", "PPS(1)") == 3 && one(s, "pps_not_ready", "PPS(1)") == 4);
+	assert_true(one(s, "shm_ticks", "127.127.28.2") == 2 &&
+		    one(s, "shm_good", "127.127.28.2") == 0 &&
+		    one(s, "shm_not_ready", "127.127.28.2") == 2 &&
+		    one(s, "shm_bad", "127.127.28.2") == 0 &&
+		    one(s, "shm_clash", "127.127.28.2") == 0);
+	static const char *const gf[] = { "gpsd_recv",	   "gpsd_bad_reply", "gpsd_no_fix",
+					  "gpsd_ibt_recv", "gpsd_ibt_used",  "gpsd_pps_recv",
+					  "gpsd_pps_used" };
+	for (size_t i = 0; i < 7; i++)
+		assert_true(one(s, gf[i], "GPSD(0)") == (double)(i + 1));
+	/* Other drivers' text: counted, nothing read from it. */
+	static const char *const other[] = { "SPECTRACOM(1)", "GENERIC(0)", "LOCAL(0)" };
+	for (size_t i = 0; i < 3; i++) {
+		size_t fields = 0;
+		for (size_t k = 0; k < ntpstats_series_count(s); k++)
+			fields += strcmp(ntpstats_series_get(s, k)->source, other[i]) == 0;
+		assert_int_equal(fields, 1);
+		assert_int_equal(one(s, "lines", other[i]), 1);
+	}
+	ntpstats_free(s);
+}
+
+static void clockstats_rejection(void **st)
+{
+	(void)st;
+	static const struct {
+		const char *body; /* NULL: the line as is */
+		bool wrong;
+		const char *why;
+	} bad[] = {
+		{ "GPRMC,000139.00,A,4807.038,N,01131.000,E,0,0,261226,,,A", true, "checksum" },
+		{ "GPRMC,000139.00,Q,4807.038,N,01131.000,E,0,0,261226,,,A", false, "status" },
+		{ "GPRMC,000139.00,A,4807.038,N,01131.000,E,0,0,300226,,,A", false, "date" },
+		{ "GPRMC,000139.00,A,4807.038,N,01131.000,E,0,0,290227,,,A", false, "date" },
+		{ "GPRMC,250139.00,A,4807.038,N,01131.000,E,0,0,261226,,,A", false, "time" },
+		{ "GPRMC,0001.00,A,4807.038,N,01131.000,E,0,0,261226,,,A", false, "time" },
+		{ "GPRMC,000139.00,A,4807.038", false, "fields" },
+		{ "GPGGA,000139.00,4807.038,N,01131.000,E,x,08,0.9,545.4,M,46.9,M,,", false,
+		  "quality" },
+		{ "GPGGA,000139.00,4807.038,N,01131.000,E,1,eight,0.9,545.4,M,,M,,", false,
+		  "satellites" },
+		{ "GPGGA,000139.00,4807.038,N,01131.000,E,1,08,0.9,nan,M,,M,,", false, "altitude" },
+		{ "GPZDA,000139.00,26,13,2026,00,00", false, "ZDA" },
+		{ "PGRMF,2398,345678,261226,000139,18,4807.038,N,01131.000,E,A,7,0,0,1,1", false,
+		  "fix" },
+		{ NULL, false, "61400 100 NMEA(0) $GPRMC,000139.00*4" },
+		{ NULL, false, "61400 100 NMEA(0) $GPRMC,000139.00*ZZ" },
+		{ NULL, false, "61400 100 NMEA(0) delay fast $GPRMC" },
+		{ NULL, false,
+		  "61400 100 NMEA(0) $GP,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,," },
+		{ NULL, false, "61400 100 NMEA(x) text" },
+		{ NULL, false, "61400 100 (0) text" },
+		{ NULL, false, "61400 100 NMEA0) text" },
+		{ NULL, false, "61400 100.5" },
+	};
+	char text[8192] = "", line[512], sen[256];
+	append(text, sizeof text, "61400 99.000 NMEA(0) start\n");
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		if (bad[i].body) {
+			nmea(sen, sizeof sen, bad[i].body, bad[i].wrong);
+			snprintf(line, sizeof line, "61400 100.000 NMEA(0) %s\n", sen);
+		} else {
+			snprintf(line, sizeof line, "%s\n", bad[i].why);
+		}
+		append(text, sizeof text, line);
+	}
+	ntpstats *s = load(text, NTPSTATS_AUTO);
+	const struct ntpstats_file *f = ntpstats_file_get(s, 0);
+	assert_int_equal(f->kind, NTPSTATS_CLOCKSTATS);
+	assert_int_equal(f->records, 1);
+	assert_int_equal(f->malformed, sizeof bad / sizeof bad[0]);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		const struct ntpstats_bad *b = ntpstats_bad_get(s, i);
+		assert_int_equal(b->line, i + 2);
+		assert_true(strlen(b->why) > 5);
+		if (bad[i].body && !strstr(b->why, bad[i].why)) {
+			fprintf(stderr, "line %zu: '%s' does not say '%s'\n", i + 2, b->why,
+				bad[i].why);
+			fail();
+		}
+	}
+	assert_int_equal(one(s, "lines", "NMEA(0)"), 1);
+	ntpstats_free(s);
+}
+
+/* NTPsec names refclocks NAME(UNIT) in peerstats too, and prints the status
+ * without leading zeros; chrony names them by refid, and logs their samples
+ * in refclocks.log. */
+static void refclock_sources(void **st)
+{
+	(void)st;
+	ntpstats *s = load("61400 100.000 NMEA(0) 9614 0.000123456 0.000000000 0.000900000 "
+			   "0.000012000\n"
+			   "61400 101.000 192.0.2.1 314 0.001 0.02 0.003 0.0004\n",
+			   NTPSTATS_AUTO);
+	assert_int_equal(ntpstats_file_get(s, 0)->kind, NTPSTATS_PEERSTATS);
+	assert_int_equal(ntpstats_file_get(s, 0)->malformed, 0);
+	assert_true(one(s, "offset", "NMEA(0)") == 0.000123456);
+	assert_true(one(s, "delay", "192.0.2.1") == 0.02);
+	ntpstats_free(s);
+
+	s = load("   Date (UTC) Time         Refid  DP L P  Raw offset   Cooked offset      "
+		 "Disp.\n"
+		 "===============================================================================\n"
+		 "2026-12-26 00:01:40.250000 GPS     2 N 0 -1.234000e-04 -1.230000e-04  1.000e-06\n"
+		 "2026-12-26 00:01:41.000001 PPS     - N -       -        2.500000e-07  2.000e-07\n"
+		 "2026-12-26 00:01:42.5 GPS     2 N 0 1e-04 1e-04 1e-06 9\n",
+		 NTPSTATS_AUTO);
+	const struct ntpstats_file *f = ntpstats_file_get(s, 0);
+	assert_int_equal(f->kind, NTPSTATS_REFCLOCKS);
+	assert_int_equal(f->records, 2);
+	assert_int_equal(f->skipped, 2);
+	assert_int_equal(f->malformed, 1); /* 10 fields */
+	const struct ntpstats_series *raw = find(s, "raw_offset", "GPS");
+	assert_int_equal(raw->n, 1);
+	assert_true(raw->v[0] == -1.234e-4);
+	assert_true(fabs(raw->t[0] - (1798243200.0 + 100.25)) < 1e-6);
+	assert_null(find(s, "raw_offset", "PPS"));
+	assert_true(one(s, "cooked_offset", "PPS") == 2.5e-7);
+	assert_true(fabs(find(s, "cooked_offset", "PPS")->t[0] - (1798243200.0 + 101.000001)) <
+		    1e-6);
+	assert_true(one(s, "dispersion", "PPS") == 2e-7);
+	ntpstats_free(s);
+
+	/* tracking and statistics with a refclock as the source. */
+	s = load("2026-12-26 00:01:40 PPS              1    -12.345      0.012  1.234e-07 N  1  "
+		 "2.000e-08 -1.000e-09  1.000e-09  1.000e-05  1.000e-05\n",
+		 NTPSTATS_AUTO);
+	assert_int_equal(ntpstats_file_get(s, 0)->kind, NTPSTATS_TRACKING);
+	assert_true(one(s, "offset", "") == 1.234e-07);
+	ntpstats_free(s);
+	s = load("2026-12-26 00:01:40 GPS0  1.000e-07 -2.000e-08  3.000e-09  4.000e-10  5.000e-09 "
+		 "6.0e-02  16   0   8  0.00\n",
+		 NTPSTATS_AUTO);
+	assert_int_equal(ntpstats_file_get(s, 0)->kind, NTPSTATS_STATISTICS);
+	assert_true(one(s, "est_offset", "GPS0") == -2e-8);
 	ntpstats_free(s);
 }
 
@@ -388,11 +645,19 @@ int main(void)
 	printf("test_ntpstats: random seed %" PRIu64 " (replay with TEST_SEED=%" PRIu64 ")\n",
 	       rng_state, rng_state);
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(loopstats), cmocka_unit_test(peerstats),
-		cmocka_unit_test(rawstats),  cmocka_unit_test(chrony),
-		cmocka_unit_test(pool),	     cmocka_unit_test(detect),
-		cmocka_unit_test(rejection), cmocka_unit_test(random_lines),
-		cmocka_unit_test(splits),    cmocka_unit_test(summary),
+		cmocka_unit_test(loopstats),
+		cmocka_unit_test(peerstats),
+		cmocka_unit_test(rawstats),
+		cmocka_unit_test(chrony),
+		cmocka_unit_test(pool),
+		cmocka_unit_test(detect),
+		cmocka_unit_test(rejection),
+		cmocka_unit_test(random_lines),
+		cmocka_unit_test(splits),
+		cmocka_unit_test(summary),
+		cmocka_unit_test(clockstats),
+		cmocka_unit_test(clockstats_rejection),
+		cmocka_unit_test(refclock_sources),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
