@@ -18,13 +18,16 @@
 #     test: refclocks.log, tracking.log and statistics.log name the source
 #     by its refid; none malformed; the raw offsets are the offsets sent;
 #     every figure equals python's;
-#   - the text tables show the clocks and fit 80 columns.
+#   - the text tables show the clocks and fit 80 columns; -o writes an SVG
+#     per clockstats series (none for the line counts); the JSON counts the
+#     lines per clock as the file has them.
 
 # shellcheck source=tests/system/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 [ -x "$SUNDIAL" ] || bail_out "sundial binary '$SUNDIAL' is missing (ninja -C build)"
 require_isolated
+command -v xmllint >/dev/null 2>&1 || bail_out "xmllint is not installed (scripts/install-deps)"
 ORACLE_STATS="$SYS_DIR/stats_oracle.py"
 
 # compare_series NAME FILE...: sundial's JSON ($T/out) against the oracle.
@@ -105,7 +108,7 @@ read -r n mn mx <<<"$(series_values clockstats nmea_received 'NMEA(0)')"
 check "clockstats: the extended log's sentence counts per poll ($mn..$mx)" \
 	awk -v a="$mn" -v b="$mx" 'BEGIN { exit !(a >= 0 && b >= 2 && b <= 8) }'
 read -r n mn mx <<<"$(series_values clockstats shm_ticks 'SHM(2)')"
-read -r n2 mn2 mx2 <<<"$(series_values clockstats shm_not_ready 'SHM(2)')"
+read -r _ mn2 mx2 <<<"$(series_values clockstats shm_not_ready 'SHM(2)')"
 check "clockstats: SHM(2) counted ticks ($mn..$mx), all not ready ($mn2..$mx2)" \
 	awk -v n="$n" -v a="$mn" -v b="$mx" -v c="$mn2" -v d="$mx2" \
 	'BEGIN { exit !(n >= 3 && a >= 1 && a == c && b == d) }'
@@ -116,6 +119,17 @@ check "peerstats: the series of NMEA(0) ($n points)" test "${n:-0}" -ge 3 2>/dev
 read -r n mn mx <<<"$(series_values rawstats delay "$NTPSEC_REF_UP")"
 check "rawstats: the delay of $NTPSEC_REF_UP ($n points, $mn..$mx s)" \
 	awk -v n="$n" -v a="$mn" -v b="$mx" 'BEGIN { exit !(n >= 3 && a >= 0 && b < 0.01) }'
+
+run_sundial stats --json -o "$T/svg" "$SD/clockstats"
+is "$RC" 0 "clockstats graphs: exit 0"
+for f in clockstats-satellites-NMEA_0_.svg clockstats-timecode_age-NMEA_0_.svg \
+	clockstats-shm_ticks-SHM_2_.svg; do
+	check "clockstats graphs: $f is well-formed SVG" xmllint --noout "$T/svg/$f"
+done
+is "$(find "$T/svg" -name "*-lines-*" | wc -l)" 0 "clockstats graphs: none for the line counts"
+is "$(jf clocks | "$PYTHON" -c 'import json,sys; print(" ".join(sorted("%s=%d" % (c["clock"], c["lines"]) for c in json.load(sys.stdin))))')" \
+	"$(awk '{ n[$3]++ } END { for (c in n) printf "%s=%d\n", c, n[c] }' "$SD/clockstats" | LC_ALL=C sort | tr '\n' ' ' | sed 's/ $//')" \
+	"JSON: lines per clock as in the file"
 
 run_sundial stats "$SD/clockstats"
 is "$RC" 0 "clockstats tables: exit 0"
