@@ -626,31 +626,83 @@ struct row {
 	char label[SNMP_SOURCE_LABEL_MAX + 16];
 };
 
-static int row_cmp(const void *a, const void *b)
+/* A row's label and number, to sort rows by label (then by number). */
+struct labelled {
+	const char *label;
+	size_t row;
+};
+
+static int label_cmp(const void *x, const void *y)
 {
-	return snmp_client_oid_cmp(&((const struct row *)a)->idx, &((const struct row *)b)->idx);
+	const struct labelled *a = x, *b = y;
+	int c = strcmp(a->label, b->label);
+	return c ? c : (a->row > b->row) - (a->row < b->row);
 }
 
-/* The index of v under column oid col, or false. */
-static bool index_of(const struct snmp_client_value *v, const struct snmp_profile_oid *col,
-		     struct snmp_client_oid *idx)
+/* A column's values by their index, sorted, so that a table of n rows is
+ * put together in O(n log n) rather than by a scan per row and column. */
+struct cell {
+	const uint32_t *arc; /* the index: the value's OID after the column */
+	size_t len;
+	size_t pos; /* place in the walk: of two equal indexes the first wins */
+	const struct snmp_client_value *v;
+};
+
+struct column {
+	struct cell *c;
+	size_t n;
+};
+
+static int arcs_cmp(const uint32_t *a, size_t al, const uint32_t *b, size_t bl)
 {
-	if (v->oid.len <= col->len)
-		return false;
-	idx->len = v->oid.len - col->len;
-	memcpy(idx->arc, v->oid.arc + col->len, idx->len * sizeof idx->arc[0]);
-	return true;
+	size_t n = al < bl ? al : bl;
+	for (size_t i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return a[i] < b[i] ? -1 : 1;
+	return al < bl ? -1 : al > bl ? 1 : 0;
 }
 
-static const struct snmp_client_value *find_row(const struct snmp_client_result *r,
-						const struct snmp_profile_oid *col,
+static int cell_cmp(const void *x, const void *y)
+{
+	const struct cell *a = x, *b = y;
+	int c = arcs_cmp(a->arc, a->len, b->arc, b->len);
+	return c ? c : (a->pos > b->pos) - (a->pos < b->pos);
+}
+
+/* The values of walk r under column oid col, sorted by index. */
+static void column_build(struct column *k, const struct snmp_client_result *r,
+			 const struct snmp_profile_oid *col)
+{
+	k->c = mem_alloc((r->n ? r->n : 1) * sizeof k->c[0]);
+	k->n = 0;
+	bool sorted = true;
+	for (size_t i = 0; i < r->n; i++) {
+		const struct snmp_client_value *v = &r->v[i];
+		if (v->oid.len <= col->len)
+			continue;
+		struct cell *c = &k->c[k->n];
+		*c = (struct cell){ v->oid.arc + col->len, v->oid.len - col->len, i, v };
+		sorted = sorted && (k->n == 0 || cell_cmp(&k->c[k->n - 1], c) < 0);
+		k->n++;
+	}
+	if (!sorted)
+		qsort(k->c, k->n, sizeof k->c[0], cell_cmp);
+}
+
+/* The value of the row idx in column k, or NULL. */
+static const struct snmp_client_value *find_row(const struct column *k,
 						const struct snmp_client_oid *idx)
 {
-	for (size_t i = 0; i < r->n; i++) {
-		struct snmp_client_oid x;
-		if (index_of(&r->v[i], col, &x) && snmp_client_oid_cmp(&x, idx) == 0)
-			return &r->v[i];
+	size_t lo = 0, hi = k->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (arcs_cmp(k->c[mid].arc, k->c[mid].len, idx->arc, idx->len) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
+	if (lo < k->n && arcs_cmp(k->c[lo].arc, k->c[lo].len, idx->arc, idx->len) == 0)
+		return k->c[lo].v;
 	return NULL;
 }
 
@@ -707,11 +759,11 @@ static void put_object(struct snmp_src *s, size_t slot, const struct snmp_profil
 	out->put(out->ctx, o->metric, help, mt, k ? ex : NULL, x * mul);
 }
 
-/* The numeric value of column c of a row, or NAN. */
-static double column_number(struct snmp_src *s, size_t flat, const struct snmp_profile_object *o,
+/* The numeric value of column k (object o) of a row, or NAN. */
+static double column_number(const struct column *k, const struct snmp_profile_object *o,
 			    const struct snmp_client_oid *idx)
 {
-	const struct snmp_client_value *v = find_row(&s->cols[flat], &o->oid, idx);
+	const struct snmp_client_value *v = find_row(k, idx);
 	double x;
 	const char *why;
 	if (absent(v) || !snmp_source_value(o, v, &x, &why))
@@ -728,7 +780,7 @@ static void put_mbg(const char *family, const char *help, const char *label, dou
 }
 
 /* Meinberg: what StatusA/B mean for this refclock's receiver. */
-static void meinberg_row(struct snmp_src *s, size_t first, const struct snmp_profile_table *t,
+static void meinberg_row(const struct column *cols, const struct snmp_profile_table *t,
 			 const struct row *r, const struct source_out *out)
 {
 	static const char *const need[] = { "type",	   "substate", "statusa",
@@ -738,7 +790,7 @@ static void meinberg_row(struct snmp_src *s, size_t first, const struct snmp_pro
 		v[i] = NAN;
 		for (size_t c = 0; c < t->n_col; c++)
 			if (strcmp(t->col[c].name, need[i]) == 0)
-				v[i] = column_number(s, first + c, &t->col[c], &r->idx);
+				v[i] = column_number(&cols[c], &t->col[c], &r->idx);
 		if (isnan(v[i]) && i < 2)
 			return;
 	}
@@ -763,52 +815,66 @@ static void meinberg_row(struct snmp_src *s, size_t first, const struct snmp_pro
 static void put_table(struct snmp_src *s, size_t t_i, size_t first, const struct source_out *out)
 {
 	const struct snmp_profile_table *t = &s->prof->table[t_i];
-	/* The rows: every index any column has. */
-	struct row *rows = NULL;
-	size_t n = 0, cap = 0;
+	struct column *cols = mem_calloc(t->n_col ? t->n_col : 1, sizeof cols[0]);
+	size_t total = 0;
 	for (size_t c = 0; c < t->n_col; c++) {
-		const struct snmp_client_result *r = &s->cols[first + c];
-		for (size_t i = 0; i < r->n; i++) {
-			struct row x;
-			if (!index_of(&r->v[i], &t->col[c].oid, &x.idx))
-				continue;
-			bool have = false;
-			for (size_t k = 0; k < n && !have; k++)
-				have = snmp_client_oid_cmp(&rows[k].idx, &x.idx) == 0;
-			if (have)
-				continue;
-			if (n == cap) {
-				cap = cap ? 2 * cap : 16;
-				rows = mem_realloc(rows, cap * sizeof rows[0]);
-			}
-			rows[n++] = x;
-		}
+		column_build(&cols[c], &s->cols[first + c], &t->col[c].oid);
+		total += cols[c].n;
 	}
-	if (n > 1)
-		qsort(rows, n, sizeof rows[0], row_cmp);
+	/* The rows: every index any column has, once, in OID order. */
+	struct cell *all = mem_alloc((total ? total : 1) * sizeof all[0]);
+	size_t k = 0;
+	for (size_t c = 0; c < t->n_col; c++)
+		for (size_t i = 0; i < cols[c].n; i++)
+			all[k++] = cols[c].c[i];
+	if (total > 1)
+		qsort(all, total, sizeof all[0], cell_cmp);
+	struct row *rows = mem_alloc((total ? total : 1) * sizeof rows[0]);
+	size_t n = 0;
+	for (size_t i = 0; i < total; i++) {
+		if (i > 0 && arcs_cmp(all[i - 1].arc, all[i - 1].len, all[i].arc, all[i].len) == 0)
+			continue;
+		rows[n].idx.len = all[i].len;
+		memcpy(rows[n].idx.arc, all[i].arc, all[i].len * sizeof all[i].arc[0]);
+		n++;
+	}
+	free(all);
 	/* Their labels: the key column's value, else the index; a key that
-	 * repeats gets the index after it. */
+	 * repeats gets the index after it (all but the first row with it). */
+	struct labelled *by_label = mem_alloc((n ? n : 1) * sizeof by_label[0]);
+	size_t nl = 0;
 	for (size_t i = 0; i < n; i++) {
+		rows[i].label[0] = '\0';
+		if (!t->key)
+			continue;
+		const struct snmp_client_value *v = find_row(&cols[t->key - 1], &rows[i].idx);
+		if (!absent(v) && v->str && v->str_len > 0)
+			snmp_source_label(v->str, v->str_len, rows[i].label, sizeof rows[i].label);
+		if (rows[i].label[0])
+			by_label[nl++] = (struct labelled){ rows[i].label, i };
+	}
+	if (nl > 1)
+		qsort(by_label, nl, sizeof by_label[0], label_cmp);
+	for (size_t a = 0; a < nl;) {
+		size_t b = a + 1;
+		while (b < nl && strcmp(by_label[a].label, by_label[b].label) == 0)
+			b++;
+		for (size_t d = a + 1; d < b; d++) {
+			struct row *r = &rows[by_label[d].row];
+			char idx[SNMP_CLIENT_OID_TEXT_MAX];
+			snmp_client_oid_format(&r->idx, idx, sizeof idx);
+			size_t l = strlen(r->label);
+			snprintf(r->label + l, sizeof r->label - l, ".%.12s", idx);
+		}
+		a = b;
+	}
+	free(by_label);
+	for (size_t i = 0; i < n; i++) {
+		if (rows[i].label[0])
+			continue;
 		char idx[SNMP_CLIENT_OID_TEXT_MAX];
 		snmp_client_oid_format(&rows[i].idx, idx, sizeof idx);
-		rows[i].label[0] = '\0';
-		if (t->key) {
-			const struct snmp_profile_object *k = &t->col[t->key - 1];
-			const struct snmp_client_value *v =
-				find_row(&s->cols[first + t->key - 1], &k->oid, &rows[i].idx);
-			if (!absent(v) && v->str && v->str_len > 0)
-				snmp_source_label(v->str, v->str_len, rows[i].label,
-						  sizeof rows[i].label);
-			for (size_t j = 0; j < i && rows[i].label[0]; j++)
-				if (strcmp(rows[j].label, rows[i].label) == 0) {
-					size_t l = strlen(rows[i].label);
-					snprintf(rows[i].label + l, sizeof rows[i].label - l,
-						 ".%.12s", idx);
-					break;
-				}
-		}
-		if (!rows[i].label[0])
-			snmp_source_label(idx, strlen(idx), rows[i].label, sizeof rows[i].label);
+		snmp_source_label(idx, strlen(idx), rows[i].label, sizeof rows[i].label);
 	}
 	for (size_t i = 0; i < n; i++) {
 		for (size_t c = 0; c < t->n_col; c++) {
@@ -817,21 +883,23 @@ static void put_table(struct snmp_src *s, size_t t_i, size_t first, const struct
 				continue;
 			double mul = 1;
 			if (o->mul) {
-				mul = column_number(s, first + o->mul - 1, &t->col[o->mul - 1],
+				mul = column_number(&cols[o->mul - 1], &t->col[o->mul - 1],
 						    &rows[i].idx);
 				if (isnan(mul))
 					continue;
 			}
-			const struct snmp_client_value *v =
-				find_row(&s->cols[first + c], &o->oid, &rows[i].idx);
+			const struct snmp_client_value *v = find_row(&cols[c], &rows[i].idx);
 			if (!v && o->optional)
 				continue;
 			put_object(s, s->prof->n_scalar + first + c, o, v, mul, t->label,
 				   rows[i].label, out);
 		}
 		if (strcmp(s->prof->name, "meinberg") == 0 && strcmp(t->name, "refclock") == 0)
-			meinberg_row(s, first, t, &rows[i], out);
+			meinberg_row(cols, t, &rows[i], out);
 	}
+	for (size_t c = 0; c < t->n_col; c++)
+		free(cols[c].c);
+	free(cols);
 	free(rows);
 }
 
