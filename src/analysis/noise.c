@@ -39,6 +39,7 @@
 
 #include "analysis/hll.h"
 #include "common/mem.h"
+#include "wire/icmp.h"
 
 #define NS_PER_SEC 1000000000LL
 #define NS_PER_HOUR (3600 * NS_PER_SEC)
@@ -186,6 +187,37 @@ static int64_t time_ns(const struct timespec *ts)
 	return (int64_t)ts->tv_sec * NS_PER_SEC + ts->tv_nsec;
 }
 
+static bool icmp_error(int version, unsigned type)
+{
+	if (version == 4)
+		return type == 3 || type == 4 || type == 5 || type == 11 || type == 12;
+	return type >= 1 && type <= 4;
+}
+
+/* The datagram an ICMP error quotes, when the capture has its IP header and
+ * it is of the error's IP version.  frame_decode() leaves the payload after
+ * the 4 octets of type, code and checksum, which icmp_decode() wants too. */
+static void quote_of(const struct frame_view *v, struct noise_pkt *p)
+{
+	bool v4 = v->ip_version == 4 && v->proto == PROTO_ICMP;
+	bool v6 = v->ip_version == 6 && v->proto == PROTO_ICMP6;
+	if (!(v4 || v6) || !icmp_error(v->ip_version, v->icmp_type) || !v->payload)
+		return;
+	struct icmp_reply r;
+	if (icmp_decode(v4 ? ICMP_L_ICMP4 : ICMP_L_ICMP6, v->payload - 4, v->payload_len + 4, &r) !=
+		    ICMP_OK ||
+	    !r.quoted || r.quote.ip_version != v->ip_version)
+		return;
+	p->quoted = true;
+	p->q_proto = r.quote.proto;
+	memcpy(p->q_src, r.quote.src, 16);
+	memcpy(p->q_dst, r.quote.dst, 16);
+	if (r.quote.transport && (r.quote.proto == PROTO_TCP || r.quote.proto == PROTO_UDP)) {
+		p->q_sport = r.quote.sport;
+		p->q_dport = r.quote.dport;
+	}
+}
+
 enum frame_status noise_decode(uint32_t linktype, const uint8_t *frame, size_t caplen,
 			       const struct timespec *ts, struct noise_pkt *out)
 {
@@ -207,6 +239,7 @@ enum frame_status noise_decode(uint32_t linktype, const uint8_t *frame, size_t c
 		p.tcp_flags = v.tcp_flags;
 		p.icmp_type = v.icmp_type;
 		p.icmp_code = v.icmp_code;
+		quote_of(&v, &p);
 	}
 	*out = p;
 	return st;
@@ -675,13 +708,6 @@ static void outgoing(noise *n, const struct noise_pkt *p)
 	flow_put(n, flow_key(n, p->version, 0, p->src, 0, p->dst, 0));
 }
 
-static bool icmp_error(int version, unsigned type)
-{
-	if (version == 4)
-		return type == 3 || type == 4 || type == 5 || type == 11 || type == 12;
-	return type >= 1 && type <= 4;
-}
-
 enum cls { C_ATTEMPT, C_BACKSCATTER, C_TCP_OTHER, C_UDP, C_ICMP, C_OTHER, C_REPLY };
 
 /* What an incoming packet is. */
@@ -712,7 +738,16 @@ static enum cls classify(const noise *n, const struct noise_pkt *p)
 		if ((p->icmp_type == 0 && v == 4) || (p->icmp_type == 129 && v == 6)) {
 			if (flow_has(n, flow_key(n, v, p->proto, p->dst, 0, p->src, 0)))
 				return C_REPLY;
+		} else if (icmp_error(v, p->icmp_type) && p->quoted) {
+			/* About a datagram sent from here: its flow, or at least
+			 * its pair of addresses (the quote may lack the ports).
+			 * A router's error is about a packet to somewhere else. */
+			if (flow_has(n, flow_key(n, v, p->q_proto, p->q_src, p->q_sport, p->q_dst,
+						 p->q_dport)) ||
+			    flow_has(n, flow_key(n, v, 0, p->q_src, 0, p->q_dst, 0)))
+				return C_REPLY;
 		} else if (icmp_error(v, p->icmp_type)) {
+			/* No quote (cut by the capture): from an address contacted. */
 			if (flow_has(n, flow_key(n, v, 0, p->dst, 0, p->src, 0)))
 				return C_REPLY;
 		}

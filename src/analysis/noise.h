@@ -65,14 +65,20 @@ struct noise_pkt {
 	uint8_t proto;		  /* 6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6, ... */
 	uint8_t tcp_flags;	  /* FIN 0x01 SYN 0x02 RST 0x04 ... ACK 0x10 */
 	uint8_t icmp_type, icmp_code;
+	/* An ICMP or ICMPv6 error with the datagram it is about (the quote):
+	 * its protocol, addresses and, for TCP and UDP, ports (0 if cut). */
+	bool quoted;
+	uint8_t q_proto;
+	uint16_t q_sport, q_dport;
+	uint8_t q_src[16], q_dst[16];
 };
 
 /* Decodes a frame of caplen octets of link type linktype captured at ts
- * through frame_decode() and copies what the analysis needs into out (all
- * of it zeroed first).  Returns frame_decode()'s status: FRAME_OK (all
- * fields), FRAME_FRAGMENT (addresses and protocol, no ports: an IP
- * fragment), else no IP packet to count (FRAME_TRUNCATED, FRAME_INVALID,
- * FRAME_UNSUPPORTED: ARP, LLDP, ...; frame_strerror() names it). */
+ * through frame_decode() (and an ICMP error's quote through icmp_decode())
+ * and copies what the analysis needs into out (all of it zeroed first).  Returns frame_decode()'s
+ * status: FRAME_OK (all fields), FRAME_FRAGMENT (addresses and protocol, no ports: an IP fragment),
+ * else no IP packet to count (FRAME_TRUNCATED, FRAME_INVALID, FRAME_UNSUPPORTED: ARP, LLDP, ...;
+ * frame_strerror() names it). */
 enum frame_status noise_decode(uint32_t linktype, const uint8_t *frame, size_t caplen,
 			       const struct timespec *ts, struct noise_pkt *out);
 

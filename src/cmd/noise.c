@@ -27,8 +27,8 @@ enum { EXIT_OK = 0, EXIT_INPUT = 1, EXIT_USAGE = 64 };
 #define TOP_MAX 65536 /* every port */
 #define NS 1000000000LL
 /* Without --local, standard input cannot be read twice: the local addresses
- * are inferred from its first LEARN_MAX packets, kept in memory (56 octets
- * each, 28 MiB at most). */
+ * are inferred from its first LEARN_MAX packets, kept in memory (88 octets
+ * each, 44 MiB at most). */
 #define LEARN_MAX (1u << 19)
 
 struct opts {

@@ -496,6 +496,84 @@ static void attempts_backscatter_replies(void **state)
 	noise_free(NULL);
 }
 
+/* An ICMP error (type, code) whose body quotes the datagram q. */
+static struct buf icmp_quoting(unsigned type, unsigned code, const struct buf *q)
+{
+	struct buf i = { .n = 0 };
+	put8(&i, type);
+	put8(&i, code);
+	put16(&i, 0);
+	put32(&i, 0); /* unused (or MTU) */
+	put(&i, q->b, q->n);
+	return i;
+}
+
+/* ICMP errors are told apart by the datagram they quote: a router's time
+ * exceeded about a packet sent from here is a reply although the router was
+ * never contacted; an error about a packet never sent from here (a spoofed
+ * source) is unsolicited although it comes from an address contacted. */
+static void icmp_errors_by_quote(void **state)
+{
+	(void)state;
+	noise *n = new_local("192.0.2.7,2001:db8:1::7", NULL);
+	uint8_t here[16], srv[16], rtr[16], other[16], here6[16], srv6[16], rtr6[16];
+	v4(here, 192, 0, 2, 7);
+	v4(srv, 203, 0, 113, 80);
+	v4(rtr, 198, 51, 100, 254);
+	v4(other, 203, 0, 113, 99);
+	memcpy(here6, LOCAL6, 16);
+	v6(srv6, 0x80);
+	v6(rtr6, 0xfe);
+
+	/* Out: NTP to srv, a ping to srv, NTP to srv6. */
+	struct buf u = udp(40000, 123);
+	feed(n, 4, here, srv, 17, &u, 1000);
+	struct buf e = icmp(8, 0);
+	feed(n, 4, here, srv, 1, &e, 1000.5);
+	feed(n, 6, here6, srv6, 17, &u, 1001);
+
+	/* In, replies: the router's time exceeded about the NTP request and
+	 * about the ping; srv's port unreachable about the request; the IPv6
+	 * router's time exceeded (ICMPv6 3) about the IPv6 request. */
+	struct buf q = ip(4, here, srv, 17, &u);
+	struct buf i = icmp_quoting(11, 0, &q);
+	feed(n, 4, rtr, here, 1, &i, 1002);
+	struct buf qe = ip(4, here, srv, 1, &e);
+	i = icmp_quoting(11, 0, &qe);
+	feed(n, 4, rtr, here, 1, &i, 1002.5);
+	i = icmp_quoting(3, 3, &q);
+	feed(n, 4, srv, here, 1, &i, 1003);
+	struct buf q6 = ip(6, here6, srv6, 17, &u);
+	i = icmp_quoting(3, 0, &q6);
+	feed(n, 6, rtr6, here6, 58, &i, 1004);
+
+	/* In, unsolicited: srv's unreachable about a packet to port 53 of
+	 * another host, never sent from here; the router's about a packet from
+	 * here to other (never sent); an unquoted unreachable from rtr. */
+	struct buf u53 = udp(40001, 53);
+	struct buf qx = ip(4, here, other, 17, &u53);
+	i = icmp_quoting(3, 3, &qx);
+	feed(n, 4, srv, here, 1, &i, 1005);
+	i = icmp_quoting(11, 0, &qx);
+	feed(n, 4, rtr, here, 1, &i, 1006);
+	i = icmp(3, 1);
+	feed(n, 4, rtr, here, 1, &i, 1007);
+
+	struct noise_summary s;
+	noise_summary(n, &s);
+	assert_int_equal(s.outgoing, 3);
+	assert_int_equal(s.replies, 4);
+	assert_int_equal(s.icmp, 3);
+	assert_int_equal(s.icmp6, 0);
+	assert_int_equal(s.icmp_types[0][3], 2);
+	assert_int_equal(s.icmp_types[0][11], 1);
+	assert_int_equal(s.unsolicited, 3);
+	struct noise_source sr = source_of(n, 4, rtr);
+	assert_int_equal(sr.packets, 2);
+	assert_int_equal(sr.icmp, 2);
+	noise_free(n);
+}
+
 static void ipv6_counts(void **state)
 {
 	(void)state;
@@ -1028,6 +1106,7 @@ int main(void)
 		cmocka_unit_test(parse_locals_rejects),
 		cmocka_unit_test(attempts_backscatter_replies),
 		cmocka_unit_test(ipv6_counts),
+		cmocka_unit_test(icmp_errors_by_quote),
 		cmocka_unit_test(scanner_thresholds),
 		cmocka_unit_test(hours),
 		cmocka_unit_test(caps),
