@@ -29,6 +29,7 @@ check: deps
 bench: deps build
 	bench/query
 	bench/traffic
+	bench/noise
 	bench/collect
 	bench/snmp
 
