@@ -21,6 +21,7 @@
 #include "common/mem.h"
 #include "net/addr.h"
 #include "net/trace.h"
+#include "wire/ntp.h"
 
 /* Exit statuses (doc/sundial-trace.1, EXIT STATUS). */
 enum {
@@ -56,8 +57,9 @@ static void help(FILE *f)
 		"identifier and checksum fixed, so load balancing per flow keeps it on one\n"
 		"path.  Needs CAP_NET_RAW (root, or setcap cap_net_raw+ep).\n"
 		"  -4, -6               IPv4 or IPv6 only\n"
-		"  -p, --probes LIST    flows, e.g. tcp:80,tcp:443,udp:53,icmp (default %s;\n"
-		"                       tcp alone is tcp:%u, udp alone udp:%u)\n"
+		"  -p, --probes LIST    flows, e.g. tcp:443,udp:123,icmp (default %s;\n"
+		"                       tcp alone is tcp:%u, udp alone udp:%u); udp:123\n"
+		"                       sends NTP requests: the server's NTP reply ends it\n"
 		"  -q, --queries N      probes per hop and flow, 1 to %u (default 3)\n"
 		"  -f, --first TTL      the first hop to probe (default 1)\n"
 		"  -m, --max-hops TTL   the last hop to probe, up to %u (default 30)\n"
@@ -305,6 +307,30 @@ static void cat(char *buf, size_t len, size_t *k, const char *fmt, ...)
 		*k = len - 1;
 }
 
+/* The refid of an NTP reply as ntpq shows it (wire/ntp). */
+static void fmt_refid(const struct trace_ntp *n, char *buf, size_t len)
+{
+	struct ntp_pkt p;
+	memset(&p, 0, sizeof p);
+	p.stratum = n->stratum;
+	memcpy(p.refid, n->refid, 4);
+	ntp_refid_format(&p, buf, len);
+}
+
+/* How an NTP reply is shown at the end of a cell: "[NTP reply, stratum 2]",
+ * "[NTP KoD RATE]". */
+static const char *ntp_mark(const struct trace_ntp *n, char *buf, size_t len)
+{
+	char code[16];
+	if (n->kod) {
+		fmt_refid(n, code, sizeof code);
+		str_format(buf, len, "[NTP KoD %s]", code);
+	} else {
+		str_format(buf, len, "[NTP reply, stratum %u]", n->stratum);
+	}
+	return buf;
+}
+
 /* One flow's cell of hop ttl. */
 static void cell(const struct out *w, const struct trace_flow *f, unsigned ttl, char *buf,
 		 size_t len)
@@ -317,6 +343,7 @@ static void cell(const struct out *w, const struct trace_flow *f, unsigned ttl, 
 	uint8_t last[16];
 	bool have_last = false;
 	const char *end = NULL;
+	char ntp_end[48];
 	for (unsigned i = 0; i < w->to->probes; i++) {
 		const struct trace_probe *p = &h->probe[i];
 		if (p->answer == TRACE_A_NONE) {
@@ -347,6 +374,8 @@ static void cell(const struct out *w, const struct trace_flow *f, unsigned ttl, 
 			end = "[echo reply]";
 		else if (p->answer == TRACE_A_UNREACH && at_dst)
 			end = "[port unreachable]";
+		else if (p->answer == TRACE_A_NTP)
+			end = ntp_mark(&p->ntp, ntp_end, sizeof ntp_end);
 	}
 	if (have_last)
 		cat(buf, len, &k, " ms");
@@ -434,7 +463,8 @@ static void print_summary(const trace *t, const struct out *w)
 		const struct trace_flow *f = trace_flow_get(t, i);
 		flow_name(&f->spec, c, sizeof c);
 		if (f->reached)
-			printf("%s: reached the destination at hop %u\n", c, f->last_ttl);
+			printf("%s: reached the destination at hop %u (%s)\n", c, f->last_ttl,
+			       trace_answer_name(f->end));
 		else if (f->unreachable)
 			printf("%s: unreachable at hop %u\n", c, f->last_ttl);
 		else
@@ -463,7 +493,17 @@ static json_t *probe_json(const struct trace_probe *p)
 	json_object_set_new(j, "address", addr_json(p->family, p->from));
 	json_object_set_new(j, "rtt", json_real(p->rtt));
 	json_object_set_new(j, "answer", json_string(trace_answer_name(p->answer)));
-	if (p->answer != TRACE_A_SYN_ACK && p->answer != TRACE_A_RST) {
+	if (p->answer == TRACE_A_NTP) {
+		char refid[16];
+		fmt_refid(&p->ntp, refid, sizeof refid);
+		json_t *n = json_object();
+		json_object_set_new(n, "leap", json_integer(p->ntp.leap));
+		json_object_set_new(n, "version", json_integer(p->ntp.version));
+		json_object_set_new(n, "stratum", json_integer(p->ntp.stratum));
+		json_object_set_new(n, "refid", json_string(refid));
+		json_object_set_new(n, "kiss_code", p->ntp.kod ? json_string(refid) : json_null());
+		json_object_set_new(j, "ntp", n);
+	} else if (p->answer != TRACE_A_SYN_ACK && p->answer != TRACE_A_RST) {
 		json_object_set_new(j, "icmp_type", json_integer(p->icmp_type));
 		json_object_set_new(j, "icmp_code", json_integer(p->icmp_code));
 	}
@@ -502,6 +542,9 @@ static json_t *flow_json(const trace *t, const struct trace_opts *to, size_t i)
 	json_object_set_new(j, "last_hop", json_integer(f->last_ttl));
 	json_object_set_new(j, "destination_hop",
 			    f->reached ? json_integer(f->last_ttl) : json_null());
+	json_object_set_new(j, "end",
+			    f->end != TRACE_A_NONE ? json_string(trace_answer_name(f->end))
+						   : json_null());
 	json_t *path = json_array();
 	json_t *hops = json_array();
 	for (unsigned ttl = to->first_ttl; ttl <= f->last_ttl; ttl++) {

@@ -7,12 +7,20 @@
  * wire/icmp with its checksum, as a raw socket sends it untouched (an
  * ordinary socket could leave the checksum to the NIC, and a router would
  * then quote a partial one).  A TCP or UDP socket bound to the source
- * address holds each flow's source port, so no other program gets it.
+ * address holds each flow's source port, so no other program gets it.  An
+ * NTP flow's (UDP to port 123) is also connected to the destination's port
+ * 123: the kernel hands it the server's replies, and only those (the raw
+ * UDP socket still receives nothing).  Connected, it also reports a port
+ * unreachable as an error on the next read, which is skipped: the raw ICMP
+ * socket has the message itself.
  *
  * Tags: probe n of a flow (n = (ttl - first_ttl) * probes + i) has tag
  * base + n, with base random per flow: the TCP sequence number as is, the
  * ICMP sequence number modulo 2^16, the UDP checksum in 1..0xfffe (0 and
  * 0xffff both mean "no checksum").  A reply's tag gives n back at once.
+ * An NTP flow's requests carry a random cookie (per flow) and the tag in
+ * their transmit timestamp (wire/icmp: icmp_build_ntp), so that a reply's
+ * origin timestamp gives the tag back too.
  */
 #include "net/trace.h"
 
@@ -29,6 +37,7 @@
 
 #include "common/clock.h"
 #include "common/mem.h"
+#include "wire/ntp.h"
 
 #define RECV_BUF 65536
 
@@ -68,6 +77,7 @@ const char *trace_answer_name(enum trace_answer a)
 	case TRACE_A_SYN_ACK: return "SYN-ACK";
 	case TRACE_A_RST: return "RST";
 	case TRACE_A_OTHER: return "other-error";
+	case TRACE_A_NTP: return "ntp-reply";
 	}
 	return "unknown";
 }
@@ -138,6 +148,52 @@ bool trace_match(const struct trace_flow_key *k, const struct icmp_reply *r, con
 		*a = TRACE_A_UNREACH;
 	else
 		*a = TRACE_A_OTHER;
+	return true;
+}
+
+static bool is_ntp(const struct trace_flow_key *k)
+{
+	return k->proto == IPP_UDP && k->dport == TRACE_NTP_PORT;
+}
+
+/* The flow of k as wire/icmp builds its probes. */
+static void key_flow(const struct trace_flow_key *k, struct icmp_flow *f)
+{
+	memset(f, 0, sizeof *f);
+	f->ip_version = k->family;
+	memcpy(f->src, k->src, 16);
+	memcpy(f->dst, k->dst, 16);
+	f->sport = k->sport;
+	f->dport = k->dport;
+	f->icmp_id = k->icmp_id;
+}
+
+/* Only the header (RFC 5905 section 7.3) is read: the reply's mode, its
+ * origin timestamp (which must be a transmit timestamp the flow's requests
+ * can have had: the cookie, a tag, and the two octets that go with them),
+ * and for people its leap indicator, version, stratum and refid. */
+bool trace_match_ntp(const struct trace_flow_key *k, const uint8_t *p, size_t len, uint32_t *tag,
+		     struct trace_ntp *ntp)
+{
+	if (!is_ntp(k) || len < NTP_HEADER_LEN)
+		return false;
+	struct ntp_pkt pkt;
+	if (ntp_pkt_decode(p, NTP_HEADER_LEN, &pkt) != NTP_OK || pkt.mode != NTP_MODE_SERVER)
+		return false;
+	uint16_t c = (uint16_t)(pkt.org_ts >> 16);
+	if ((uint32_t)(pkt.org_ts >> 32) != k->ntp_cookie || c == 0 || c == 0xffff)
+		return false;
+	struct icmp_flow f;
+	key_flow(k, &f);
+	if (pkt.org_ts != icmp_ntp_xmt(&f, k->ntp_cookie, c))
+		return false;
+	*tag = c;
+	memset(ntp, 0, sizeof *ntp);
+	ntp->leap = pkt.leap;
+	ntp->version = pkt.version;
+	ntp->stratum = pkt.stratum;
+	memcpy(ntp->refid, pkt.refid, 4);
+	ntp->kod = ntp_is_kod(&pkt);
 	return true;
 }
 
@@ -376,6 +432,22 @@ int trace_open(const struct trace_opts *o, trace **out, char *err, size_t errlen
 				&k->sport, err, errlen);
 			if (rc < 0)
 				goto out;
+			if (is_ntp(k)) {
+				struct sockaddr_storage d = o->dst;
+				sa_set_port(&d, TRACE_NTP_PORT);
+				if (connect(fs->hold_fd, (struct sockaddr *)&d,
+					    sa_len(t->family)) != 0) {
+					rc = -errno;
+					str_format(err, errlen,
+						   "cannot connect a UDP socket to port %u of the "
+						   "destination: %s",
+						   TRACE_NTP_PORT, strerror(-rc));
+					goto out;
+				}
+				k->ntp_cookie = random_u32();
+				if (k->ntp_cookie == 0)
+					k->ntp_cookie = 1;
+			}
 			break;
 		case TRACE_ICMP:
 			k->proto = v6 ? IPP_ICMPV6 : IPP_ICMP;
@@ -465,14 +537,8 @@ static int send_probe(trace *t, struct flow_state *fs, unsigned ttl, size_t n, c
 		      size_t errlen)
 {
 	struct icmp_flow f;
-	memset(&f, 0, sizeof f);
 	const struct trace_flow_key *k = &fs->f.key;
-	f.ip_version = k->family;
-	memcpy(f.src, k->src, 16);
-	memcpy(f.dst, k->dst, 16);
-	f.sport = k->sport;
-	f.dport = k->dport;
-	f.icmp_id = k->icmp_id;
+	key_flow(k, &f);
 	uint32_t tag = tag_of(fs, n);
 	uint8_t pkt[64];
 	size_t len;
@@ -483,7 +549,10 @@ static int send_probe(trace *t, struct flow_state *fs, unsigned ttl, size_t n, c
 		fd = t->tcp_fd;
 		break;
 	case TRACE_UDP:
-		len = icmp_build_udp(&f, (uint16_t)tag, pkt, sizeof pkt);
+		if (is_ntp(k))
+			len = icmp_build_ntp(&f, k->ntp_cookie, (uint16_t)tag, pkt, sizeof pkt);
+		else
+			len = icmp_build_udp(&f, (uint16_t)tag, pkt, sizeof pkt);
 		fd = t->udp_fd;
 		break;
 	case TRACE_ICMP:
@@ -519,6 +588,28 @@ static int send_probe(trace *t, struct flow_state *fs, unsigned ttl, size_t n, c
 	return 0;
 }
 
+/* Records answer a from address from, at now, to flow fs's probe with tag
+ * and returns that probe for the rest to be filled in, its hop in *ttl;
+ * NULL if no probe was sent with that tag or it was answered before (a
+ * duplicate). */
+static struct trace_probe *answer_probe(trace *t, struct flow_state *fs, uint32_t tag,
+					enum trace_answer a, const uint8_t from[16], double now,
+					unsigned *ttl)
+{
+	size_t n = number_of(fs, tag, t->n_probes);
+	if (n == SIZE_MAX || fs->sent[n].at == 0 || fs->sent[n].tag != tag)
+		return NULL;
+	*ttl = t->o.first_ttl + (unsigned)(n / t->o.probes);
+	struct trace_probe *p = &fs->f.hops[*ttl - 1].probe[n % t->o.probes];
+	if (p->answer != TRACE_A_NONE)
+		return NULL;
+	p->answer = a;
+	p->family = t->family == AF_INET6 ? 6 : 4;
+	memcpy(p->from, from, 16);
+	p->rtt = now - fs->sent[n].at;
+	return p;
+}
+
 /* Takes one reply; the TTL of the probe it answered if that was not
  * answered before, else 0. */
 static unsigned take_reply(trace *t, const uint8_t *pkt, size_t len, bool tcp,
@@ -538,21 +629,17 @@ static unsigned take_reply(trace *t, const uint8_t *pkt, size_t len, bool tcp,
 		struct flow_state *fs = &t->flows[i];
 		uint32_t tag;
 		enum trace_answer a;
+		unsigned ttl;
 		if (!trace_match(&fs->f.key, &r, from, &tag, &a))
 			continue;
 		size_t n = number_of(fs, tag, t->n_probes);
 		if (n == SIZE_MAX || fs->sent[n].at == 0 || fs->sent[n].tag != tag)
 			continue;
-		unsigned ttl = t->o.first_ttl + (unsigned)(n / t->o.probes);
-		struct trace_probe *p = &fs->f.hops[ttl - 1].probe[n % t->o.probes];
-		if (p->answer != TRACE_A_NONE)
+		struct trace_probe *p = answer_probe(t, fs, tag, a, from, now, &ttl);
+		if (!p)
 			return 0; /* a duplicate */
-		p->answer = a;
-		p->family = v6 ? 6 : 4;
-		memcpy(p->from, from, 16);
 		p->icmp_type = r.kind == ICMP_K_TCP ? 0 : r.type;
 		p->icmp_code = r.kind == ICMP_K_TCP ? 0 : r.code;
-		p->rtt = now - fs->sent[n].at;
 		p->n_mpls = r.n_mpls;
 		memcpy(p->mpls, r.mpls, r.n_mpls * sizeof r.mpls[0]);
 		return ttl;
@@ -580,19 +667,72 @@ static int drain(trace *t, int fd, bool tcp, unsigned ttl, size_t *answered)
 	}
 }
 
-/* Whether flow fs ended at hop ttl. */
+/* Reads what NTP flow fs's connected socket has: the server's replies;
+ * counts the probes of hop ttl answered. */
+static void drain_ntp(trace *t, struct flow_state *fs, unsigned ttl, size_t *answered)
+{
+	const struct trace_flow_key *k = &fs->f.key;
+	unsigned errors = 0;
+	for (;;) {
+		struct sockaddr_storage from;
+		socklen_t flen = sizeof from;
+		memset(&from, 0, sizeof from);
+		ssize_t n = recvfrom(fs->hold_fd, t->buf, sizeof t->buf, MSG_DONTWAIT,
+				     (struct sockaddr *)&from, &flen);
+		double now = clock_mono_sec();
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			/* Else nothing more (EAGAIN), or the error an ICMP
+			 * message left on the socket (ECONNREFUSED for port
+			 * unreachable, EHOSTUNREACH, ...), which this read
+			 * cleared: the raw ICMP socket has the message. */
+			if (errno == EAGAIN || errno == EWOULDBLOCK || ++errors > 4)
+				return;
+			continue;
+		}
+		/* The kernel delivers only what comes from the port it is
+		 * connected to; checked again all the same. */
+		if (from.ss_family != t->family || sa_port(&from) != TRACE_NTP_PORT ||
+		    memcmp(sa_addr(&from), k->dst, alen(k->family)) != 0)
+			continue;
+		uint32_t tag;
+		struct trace_ntp ntp;
+		unsigned hop;
+		if (!trace_match_ntp(k, t->buf, (size_t)n, &tag, &ntp))
+			continue;
+		struct trace_probe *p = answer_probe(t, fs, tag, TRACE_A_NTP, k->dst, now, &hop);
+		if (!p)
+			continue;
+		p->ntp = ntp;
+		if (hop == ttl)
+			(*answered)++;
+	}
+}
+
+/* Whether flow fs ended at hop ttl, and how: the destination's answer (a
+ * probe's, in their order), else a router's unreachable. */
 static void flow_end(trace *t, struct flow_state *fs, unsigned ttl)
 {
 	const struct trace_hop *h = &fs->f.hops[ttl - 1];
+	enum trace_answer at_dst = TRACE_A_NONE;
 	for (unsigned i = 0; i < t->o.probes; i++) {
 		enum trace_answer a = h->probe[i].answer;
 		if (a == TRACE_A_ECHO_REPLY || a == TRACE_A_SYN_ACK || a == TRACE_A_RST ||
+		    a == TRACE_A_NTP ||
 		    ((a == TRACE_A_UNREACH || a == TRACE_A_OTHER) &&
-		     memcmp(h->probe[i].from, fs->f.key.dst, 16) == 0))
+		     memcmp(h->probe[i].from, fs->f.key.dst, 16) == 0)) {
 			fs->f.reached = true;
-		else if (a == TRACE_A_UNREACH)
+			if (at_dst == TRACE_A_NONE)
+				at_dst = a;
+		} else if (a == TRACE_A_UNREACH) {
 			fs->f.unreachable = true;
+		}
 	}
+	if (fs->f.reached)
+		fs->f.end = at_dst;
+	else if (fs->f.unreachable)
+		fs->f.end = TRACE_A_UNREACH;
 }
 
 int trace_run(trace *t, trace_hop_fn on_hop, void *arg, char *err, size_t errlen)
@@ -619,9 +759,18 @@ int trace_run(trace *t, trace_hop_fn on_hop, void *arg, char *err, size_t errlen
 			double left = deadline - clock_mono_sec();
 			if (left <= 0)
 				break;
-			struct pollfd pfd[2] = { { t->icmp_fd, POLLIN, 0 },
-						 { t->tcp_fd, POLLIN, 0 } };
-			int rc = poll(pfd, t->tcp_fd >= 0 ? 2 : 1, (int)(left * 1000) + 1);
+			/* The ICMP socket, the TCP one, each NTP flow's
+			 * (negative descriptors are skipped by poll). */
+			struct pollfd pfd[2 + TRACE_MAX_FLOWS];
+			pfd[0] = (struct pollfd){ t->icmp_fd, POLLIN, 0 };
+			pfd[1] = (struct pollfd){ t->tcp_fd, POLLIN, 0 };
+			for (size_t k = 0; k < t->n_flows; k++) {
+				const struct flow_state *fs = &t->flows[k];
+				pfd[2 + k].fd = is_ntp(&fs->f.key) ? fs->hold_fd : -1;
+				pfd[2 + k].events = POLLIN;
+				pfd[2 + k].revents = 0;
+			}
+			int rc = poll(pfd, 2 + t->n_flows, (int)(left * 1000) + 1);
 			if (rc < 0 && errno != EINTR) {
 				rc = -errno;
 				str_format(err, errlen, "poll: %s", strerror(-rc));
@@ -629,6 +778,9 @@ int trace_run(trace *t, trace_hop_fn on_hop, void *arg, char *err, size_t errlen
 			}
 			if (rc <= 0)
 				continue;
+			for (size_t k = 0; k < t->n_flows; k++)
+				if (pfd[2 + k].fd >= 0 && (pfd[2 + k].revents & (POLLIN | POLLERR)))
+					drain_ntp(t, &t->flows[k], ttl, &got);
 			for (int i = 0; i < 2; i++) {
 				if (pfd[i].fd < 0 || !(pfd[i].revents & POLLIN))
 					continue;

@@ -9,17 +9,20 @@
  *
  *   TCP   the sequence number (quoted in ICMP errors; SYN-ACK and RST
  *         acknowledge it + 1)
- *   UDP   the checksum (two octets of data make it so; quoted in errors)
+ *   UDP   the checksum (two octets of data make it so; quoted in errors);
+ *         to port 123 the data is an NTP client request whose transmit
+ *         timestamp carries the checksum too (its last two octets are the
+ *         ones that make it so), and the server's reply echoes it
  *   ICMP  the sequence number, its data making up for it so that the
  *         checksum stays the same (quoted in errors, echoed in the reply)
  *
  * Probes go out hop by hop: every flow's probes for one TTL at once, then
  * the replies are collected until all came or the wait ran out.  A flow ends
  * at the hop where the destination answered (SYN-ACK or RST, port
- * unreachable, echo reply) or some router said unreachable.  Times are read
- * on the monotonic clock (common/clock) just before the send and just after
- * the receive.  Replies are decoded by wire/icmp; trace_match() and
- * trace_compare() are pure.
+ * unreachable, echo reply, NTP reply) or some router said unreachable.
+ * Times are read on the monotonic clock (common/clock) just before the send
+ * and just after the receive.  Replies are decoded by wire/icmp (NTP replies by wire/ntp);
+ * trace_match(), trace_match_ntp() and trace_compare() are pure.
  */
 #ifndef SUNDIAL_NET_TRACE_H
 #define SUNDIAL_NET_TRACE_H
@@ -33,7 +36,8 @@
 
 #define TRACE_MAX_FLOWS 8
 #define TRACE_MAX_TTL 255
-#define TRACE_MAX_PROBES 10 /* per hop and flow */
+#define TRACE_MAX_PROBES 10	     /* per hop and flow */
+#define TRACE_NTP_PORT ICMP_NTP_PORT /* 123: a UDP flow to it sends NTP requests */
 
 enum trace_proto { TRACE_TCP = 0, TRACE_UDP, TRACE_ICMP };
 
@@ -60,10 +64,19 @@ enum trace_answer {
 	TRACE_A_SYN_ACK,       /* the destination, a port that listens */
 	TRACE_A_RST,	       /* the destination, a closed port */
 	TRACE_A_OTHER,	       /* another ICMP error (parameter problem, too big) */
+	TRACE_A_NTP,	       /* the destination, an NTP reply to an NTP request (udp:123) */
 };
 
-/* The name of an answer for people and JSON: "time-exceeded", "SYN-ACK", ... */
+/* The name of an answer for people and JSON: "time-exceeded", "SYN-ACK",
+ * "ntp-reply", ... */
 const char *trace_answer_name(enum trace_answer a);
+
+/* What an NTP reply said (RFC 5905 section 7.3). */
+struct trace_ntp {
+	uint8_t leap, version, stratum;
+	uint8_t refid[4]; /* as on the wire */
+	bool kod;	  /* a kiss-o'-death: stratum 0, its code in refid */
+};
 
 /* One probe. */
 struct trace_probe {
@@ -75,6 +88,7 @@ struct trace_probe {
 	double rtt; /* seconds */
 	size_t n_mpls;
 	struct icmp_mpls mpls[ICMP_MAX_MPLS];
+	struct trace_ntp ntp; /* TRACE_A_NTP */
 };
 
 /* One hop of one flow. */
@@ -90,6 +104,7 @@ struct trace_flow_key {
 	uint8_t src[16], dst[16]; /* IPv4 addresses in the first 4 octets */
 	uint16_t sport, dport;	  /* TCP, UDP */
 	uint16_t icmp_id;	  /* ICMP, ICMPv6 */
+	uint32_t ntp_cookie;	  /* UDP to TRACE_NTP_PORT: the requests' transmit seconds */
 };
 
 /* Whether the reply r, which came from address from (of the key's family),
@@ -102,12 +117,26 @@ struct trace_flow_key {
 bool trace_match(const struct trace_flow_key *k, const struct icmp_reply *r, const uint8_t from[16],
 		 uint32_t *tag, enum trace_answer *a);
 
+/* Whether the UDP data p (len octets), which came from the destination's
+ * port k->dport to the source port k->sport, answers a request of the NTP
+ * flow k (UDP to TRACE_NTP_PORT): an NTP server reply (mode 4, a KoD
+ * included) of at least 48 octets whose origin timestamp is the transmit
+ * timestamp of a request of the flow (icmp_ntp_xmt() of k's addresses,
+ * ports and cookie and a checksum).  Then *tag is that request's tag (the
+ * checksum) and *ntp what the reply said.  Whatever follows the 48 octets
+ * (extension fields, a MAC) is not looked at.  Pure. */
+bool trace_match_ntp(const struct trace_flow_key *k, const uint8_t *p, size_t len, uint32_t *tag,
+		     struct trace_ntp *ntp);
+
 /* The result of one flow, filled by trace_run(). */
 struct trace_flow {
 	struct trace_flow_spec spec;
 	struct trace_flow_key key;
 	bool reached;		/* the destination answered */
 	bool unreachable;	/* a router said unreachable */
+	enum trace_answer end;	/* what ended it: the answer that reached the
+				 * destination or the router's unreachable
+				 * (TRACE_A_NONE: neither) */
 	unsigned last_ttl;	/* the last hop probed (0: none) */
 	struct trace_hop *hops; /* hops[ttl - 1] for ttl 1..last_ttl (earlier ones unsent) */
 };
@@ -116,7 +145,9 @@ typedef struct trace trace;
 
 /* Opens the raw sockets for o (copied): one for ICMP or ICMPv6 replies and
  * echo requests, one for TCP if a flow is TCP, one for UDP if one is UDP,
- * and a bound TCP or UDP socket per such flow to hold its source port.
+ * and a bound TCP or UDP socket per such flow to hold its source port (for
+ * UDP to TRACE_NTP_PORT connected to it there: the NTP replies come in on
+ * it).
  * Returns 0 and *out, or a negative errno with a message for people in err:
  * -EPERM (raw sockets need CAP_NET_RAW), -ENETUNREACH (no route to the
  * destination), -EINVAL (bad options), or socket()'s error.  Close with

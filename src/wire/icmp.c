@@ -121,6 +121,57 @@ size_t icmp_build_udp(const struct icmp_flow *f, uint16_t cksum, uint8_t *buf, s
 	return ICMP_UDP_PROBE_LEN;
 }
 
+/* The NTP request (RFC 5905 section 7.3, figure 8), after the UDP header:
+ *
+ *  |LI|VN |Mode| Stratum |  Poll  | Precision |    0x23, then zeros
+ *  |        root delay, root dispersion      |
+ *  |  reference ID, reference timestamp      |
+ *  |  origin timestamp, receive timestamp    |    zeros
+ *  |  transmit timestamp                     |    cookie, cksum, make-up
+ *
+ * The make-up octets (46 and 47 of the request, at an even offset of the
+ * datagram as the checksum's 16-bit words need) are found as in
+ * icmp_build_udp(): the sum of everything else is P, and they are
+ * ~cksum + ~P.  Writes ICMP_NTP_PROBE_LEN octets to buf (which has
+ * room); returns the transmit timestamp, or 0 if cksum cannot be. */
+static uint64_t ntp_probe(const struct icmp_flow *f, uint32_t cookie, uint16_t cksum, uint8_t *buf)
+{
+	if (cksum == 0 || cksum == 0xffff)
+		return 0;
+	struct wr w = wr_make(buf, ICMP_NTP_PROBE_LEN);
+	wr_be16(&w, f->sport);
+	wr_be16(&w, f->dport);
+	wr_be16(&w, ICMP_NTP_PROBE_LEN);
+	wr_be16(&w, 0);			/* checksum, below */
+	wr_u8(&w, 0 << 6 | 4 << 3 | 3); /* LI 0 (none), VN 4, mode 3 (client) */
+	wr_zero(&w, ICMP_NTP_LEN - 1 - 8);
+	wr_be32(&w, cookie);
+	wr_be16(&w, cksum);
+	wr_be16(&w, 0); /* make-up, below */
+	if (w.bad)
+		return 0;
+	uint16_t p = sum_fold(
+		sum_add(pseudo_sum(f, IPP_UDP, ICMP_NTP_PROBE_LEN), buf, ICMP_NTP_PROBE_LEN));
+	uint16_t makeup = sum_fold((uint32_t)(uint16_t)~cksum + (uint16_t)~p);
+	put_be16(buf + ICMP_NTP_PROBE_LEN - 2, makeup);
+	put_be16(buf + 6, cksum);
+	return (uint64_t)cookie << 32 | (uint64_t)cksum << 16 | makeup;
+}
+
+size_t icmp_build_ntp(const struct icmp_flow *f, uint32_t cookie, uint16_t cksum, uint8_t *buf,
+		      size_t len)
+{
+	if (len < ICMP_NTP_PROBE_LEN || ntp_probe(f, cookie, cksum, buf) == 0)
+		return 0;
+	return ICMP_NTP_PROBE_LEN;
+}
+
+uint64_t icmp_ntp_xmt(const struct icmp_flow *f, uint32_t cookie, uint16_t cksum)
+{
+	uint8_t buf[ICMP_NTP_PROBE_LEN];
+	return ntp_probe(f, cookie, cksum, buf);
+}
+
 /* The sequence number and the first two octets of data add up to 0xffff
  * (negative zero) whatever seq is: seq + ~seq.  So the checksum is that of
  * the rest of the message, the same for every probe of the flow. */

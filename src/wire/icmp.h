@@ -15,8 +15,11 @@
  * that balance load per flow (ECMP) send every probe the same way (Paris
  * traceroute): a TCP SYN whose sequence number tells the probes apart, a
  * UDP datagram whose checksum does (two octets of data make the checksum
- * what is wanted), and an ICMP echo request whose sequence number does
- * while its checksum stays the same (two octets of data make up for it).
+ * what is wanted), the same with an NTP client request as its data for a
+ * traceroute to an NTP server (RFC 5905: the checksum is also in the
+ * transmit timestamp, which the server's reply echoes), and an ICMP echo
+ * request whose sequence number does while its checksum stays the same (two
+ * octets of data make up for it).
  */
 #ifndef SUNDIAL_WIRE_ICMP_H
 #define SUNDIAL_WIRE_ICMP_H
@@ -133,6 +136,9 @@ struct icmp_flow {
 #define ICMP_TCP_PROBE_LEN 24  /* a SYN with an MSS option */
 #define ICMP_UDP_PROBE_LEN 10  /* the header and the two octets that set the checksum */
 #define ICMP_ECHO_PROBE_LEN 24 /* the header, two octets that keep the checksum, 14 more */
+#define ICMP_NTP_PORT 123
+#define ICMP_NTP_LEN 48		    /* an NTP header (RFC 5905 section 7.3) */
+#define ICMP_NTP_PROBE_LEN (8 + 48) /* the UDP header and an NTP client request */
 
 /* A TCP SYN (RFC 9293 section 3.1) with sequence number seq and an MSS
  * option of 1460, its checksum over the pseudo-header of f.  Writes
@@ -144,6 +150,27 @@ size_t icmp_build_tcp_syn(const struct icmp_flow *f, uint32_t seq, uint8_t *buf,
  * ICMP_UDP_PROBE_LEN octets; returns them, or 0 if len is too small or
  * cksum is 0 or 0xffff. */
 size_t icmp_build_udp(const struct icmp_flow *f, uint16_t cksum, uint8_t *buf, size_t len);
+
+/* A UDP datagram to an NTP server's port (f->dport, normally 123) whose
+ * data is a client request (RFC 5905 section 7.3): LI 0, version 4, mode 3,
+ * every field zero but the transmit timestamp, which the server copies to
+ * its reply's origin timestamp:
+ *
+ *  |            cookie (the seconds)           |
+ *  |   cksum (fraction)   |  make-up (fraction) |
+ *
+ * The last two octets make the UDP checksum cksum (not 0 or 0xffff), as in
+ * icmp_build_udp(): an ICMP error quotes it, the reply echoes it.  Only
+ * they and the checksum differ between two requests of a flow.  Writes
+ * ICMP_NTP_PROBE_LEN octets; returns them, or 0 if len is too small or
+ * cksum is 0 or 0xffff. */
+size_t icmp_build_ntp(const struct icmp_flow *f, uint32_t cookie, uint16_t cksum, uint8_t *buf,
+		      size_t len);
+
+/* The transmit timestamp of the request icmp_build_ntp() makes of f, cookie
+ * and cksum (what the server's reply must carry as its origin timestamp);
+ * 0 if cksum is 0 or 0xffff. */
+uint64_t icmp_ntp_xmt(const struct icmp_flow *f, uint32_t cookie, uint16_t cksum);
 
 /* An echo request (ICMP type 8, or ICMPv6 128 with its pseudo-header
  * checksum) with identifier f->icmp_id and sequence number seq; its first

@@ -10,7 +10,11 @@
  * a read past the end).  The first 46 octets also make a flow whose probes
  * are built and decoded back: the TCP SYN's sequence number, the UDP
  * checksum asked for, the echo's checksum the same for two sequence
- * numbers.  Otherwise abort().
+ * numbers, the NTP request's checksum asked for and in its transmit
+ * timestamp, and the reply made of it matched by net/trace's
+ * trace_match_ntp() with that tag.  The message is also given to
+ * trace_match_ntp() as a reply (it must not match unless its origin
+ * timestamp is right).  Otherwise abort().
  *
  * Seed corpus: tests/fuzz/corpus/icmp/ (the replies of tests/unit/test_icmp.c,
  * captured in tests/system/trace.sh's topology, and crafted extensions).
@@ -20,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "net/trace.h"
 #include "wire/icmp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -84,6 +89,48 @@ static void probes(const uint8_t *d, size_t n)
 		check(u == ICMP_UDP_PROBE_LEN);
 		check((b[6] << 8 | b[7]) == want);
 	}
+
+	f.dport = ICMP_NTP_PORT;
+	u = icmp_build_ntp(&f, seq, want, b, sizeof b);
+	if (want == 0 || want == 0xffff) {
+		check(u == 0 && icmp_ntp_xmt(&f, seq, want) == 0);
+	} else {
+		check(u == ICMP_NTP_PROBE_LEN);
+		check((b[6] << 8 | b[7]) == want && b[8] == 0x23);
+		uint64_t x = 0;
+		for (size_t i = 0; i < 8; i++)
+			x = x << 8 | b[48 + i];
+		check(x == icmp_ntp_xmt(&f, seq, want) && x >> 32 == seq &&
+		      (uint16_t)(x >> 16) == want);
+		/* The server's reply: mode 4, origin = transmit. */
+		struct trace_flow_key k;
+		memset(&k, 0, sizeof k);
+		k.family = f.ip_version;
+		k.proto = 17;
+		memcpy(k.src, f.src, 16);
+		memcpy(k.dst, f.dst, 16);
+		k.sport = f.sport;
+		k.dport = f.dport;
+		k.ntp_cookie = seq;
+		uint8_t reply[ICMP_NTP_LEN];
+		memcpy(reply, b + 8, ICMP_NTP_LEN);
+		reply[0] = 0x24;
+		memcpy(reply + 24, b + 48, 8);
+		uint32_t tag = 0;
+		struct trace_ntp ntp;
+		check(trace_match_ntp(&k, reply, sizeof reply, &tag, &ntp) && tag == want);
+		check(!trace_match_ntp(&k, reply, sizeof reply - 1, &tag, &ntp));
+		/* The fuzzer's octets as a reply to that flow: a match is a
+		 * reply to the request with that tag. */
+		if (trace_match_ntp(&k, d + 46, n - 46, &tag, &ntp)) {
+			check(n - 46 >= ICMP_NTP_LEN && tag != 0 && tag < 0xffff);
+			uint64_t o = 0;
+			for (size_t i = 0; i < 8; i++)
+				o = o << 8 | d[46 + 24 + i];
+			check(o == icmp_ntp_xmt(&f, seq, (uint16_t)tag));
+		}
+	}
+	f.dport = (uint16_t)(d[35] << 8 | d[36]);
 
 	check(icmp_build_echo(&f, (uint16_t)seq, b, sizeof b) == ICMP_ECHO_PROBE_LEN);
 	unsigned c1 = (unsigned)(b[2] << 8 | b[3]);

@@ -15,10 +15,17 @@
 # port ends the TCP trace with a RST, udp:33434 with port unreachable, and
 # without CAP_NET_RAW a clear message and exit 77.  Usage errors exit 64.
 #
+# NTP: chronyd serves on the server (port 123, -x and without CAP_SYS_TIME,
+# killed on exit with the other daemons).  udp:123 sends NTP requests, so
+# the server's NTP reply ends that trace at the hop where icmp's ends (3),
+# IPv4 and IPv6; traceroute -U -p 123 sends no NTP request and gets no
+# answer from the server, so only its routers (hops 1 and 2) are compared.
+# With chronyd stopped, port unreachable ends udp:123.
+#
 # The namespaces are named sundial-trace-PID-NAME and deleted on exit.
 # ICMP rate limits are off in them so that no error is dropped.  The waits
 # (-w 3) only matter if a reply is late: IPv6 neighbour discovery on a path
-# used for the first time can hold one for a second.  About 6 s.
+# used for the first time can hold one for a second.  About 20 s.
 
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -30,6 +37,7 @@ require_sundial
 command -v ip >/dev/null 2>&1 || bail_out "ip (iproute2) is not installed"
 command -v traceroute >/dev/null 2>&1 || bail_out "traceroute is not installed (scripts/install-deps: traceroute)"
 command -v setpriv >/dev/null 2>&1 || bail_out "setpriv is not installed (util-linux)"
+command -v "$CHRONYD" >/dev/null 2>&1 || bail_out "chronyd ($CHRONYD) is not installed (scripts/install-deps)"
 
 P=sundial-trace-$$
 NODES="c r1 r2a r2b r3 s"
@@ -129,9 +137,42 @@ for _ in $(seq 1 50); do
 done
 grep -q ready "$T/web/out" || _daemon_failed web "did not listen on port 80"
 
+# An NTP server on port 123 of the server: chronyd -x (it never touches
+# the clock), without CAP_SYS_TIME (lib.sh's _nosystime, around ip netns
+# exec, which keeps the pid), local stratum 3 so that it answers at once.
+mkdir -p "$T/ntp-s"
+{
+	echo "port 123"
+	echo "local stratum 3"
+	echo "allow"
+	echo "cmdport 0"
+	echo "bindcmdaddress /"
+	echo "pidfile $T/ntp-s/chronyd.pid"
+	echo "driftfile $T/ntp-s/drift"
+} >"$T/ntp-s/chrony.conf"
+_spawn ntp-s _nosystime ip netns exec "$P-s" "$CHRONYD" -x -d -u root -f "$T/ntp-s/chrony.conf"
+
 # Reachable both ways before anything is timed.
 nsx c ping -c 1 -W 5 10.9.9.9 >/dev/null 2>&1 || bail_out "10.9.9.9 does not answer ping from the client"
 nsx c ping -6 -c 1 -W 5 2001:db8:99::9 >/dev/null 2>&1 || bail_out "2001:db8:99::9 does not answer ping from the client"
+
+# wait_ntp ADDR: until chronyd answers on ADDR port 123 from the client.
+wait_ntp() {
+	local i
+	for i in $(seq 1 50); do
+		kill -0 "$(_pid_of ntp-s)" 2>/dev/null || _daemon_failed ntp-s "exited during start-up"
+		nsx c "$PYTHON" "$NTP_PROBE" -t 0.2 "$1" 123 >"$T/ntp-s/ready.json" 2>/dev/null
+		if [ "$(jf reply "$T/ntp-s/ready.json")" = true ]; then
+			echo "# chronyd answers on $1 port 123 after $i tries"
+			return 0
+		fi
+		sleep 0.2
+	done
+	_daemon_failed ntp-s "no NTP reply from $1 port 123"
+}
+wait_ntp 10.9.9.9
+wait_ntp 2001:db8:99::9
+_assert_no_sys_time ntp-s
 
 # sundial in the client namespace, through lib.sh's run_sundial.
 printf '#!/bin/sh\nexec ip netns exec %s "%s" "$@"\n' "$P-c" "$SUNDIAL" >"$T/sundial-client"
@@ -232,6 +273,66 @@ jis divergence.0.join_address 2001:db8:99::9 "v6: icmp joins tcp:80 again at the
 jis divergence.1.part_hop 2 "v6: udp parts from tcp:80 at hop 2"
 is "$(oracle -6 -T -p 80 2001:db8:99::9)" "$TCP6" "v6: traceroute -T -p 80 finds the same tcp:80 path"
 is "$(oracle -6 -I 2001:db8:99::9)" "$ICMP6" "v6: traceroute -I finds the same icmp path"
+
+# --- NTP: udp:123 sends NTP requests, the server's reply ends it ------------
+
+# ntp_ok N WHAT: flow N's last hop was answered by NTP replies only, each
+# from chronyd (version 4, stratum 3, no KoD).
+# shellcheck disable=SC2317 # called through check
+ntp_ok() {
+	"$PYTHON" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+ps = d["flows"][int(sys.argv[2])]["hops"][-1]["probes"]
+ok = ps and all(p["answer"] == "ntp-reply" and p["address"] == d["address"] and
+                p["ntp"]["version"] == 4 and p["ntp"]["stratum"] == 3 and
+                p["ntp"]["kiss_code"] is None and "icmp_type" not in p for p in ps)
+sys.exit(0 if ok else 1)
+' "$T/out" "$1"
+}
+
+# routers HOPS: the first two of traceroute's hops (the routers).
+routers() { echo "$1" | cut -d' ' -f1-2; }
+
+for fam in 4 6; do
+	if [ "$fam" = 4 ]; then dst=10.9.9.9 icmp_path=$ICMP4; else dst=2001:db8:99::9 icmp_path=$ICMP6; fi
+	run_trace -p udp:123,icmp -q 2 -w 3 -m 8 --json "$dst"
+	is "$RC" 0 "v$fam udp:123,icmp: exit 0 (both reached the server)"
+	check "v$fam udp:123: the JSON parses" json_valid || show_run
+	is "$(path 0)" "$icmp_path" "v$fam udp:123: r1, r2a, server"
+	is "$(last_answer 0)" "ntp-reply" "v$fam udp:123: NTP replies end it"
+	jis flows.0.end ntp-reply "v$fam udp:123: the JSON says an NTP reply ended it"
+	jis flows.1.end echo-reply "v$fam icmp: the JSON says an echo reply ended it"
+	jis flows.0.destination_hop "$(jf flows.1.destination_hop)" "v$fam udp:123: at the hop where icmp reached the server"
+	jis flows.0.destination_hop 3 "v$fam udp:123: destination at hop 3"
+	jis flows.0.port 123 "v$fam udp:123: port 123"
+	check "v$fam udp:123: every probe of the last hop has chronyd's reply (version 4, stratum 3)" ntp_ok 0 || show_run
+	jis flows.0.hops.1.probes.0.answer time-exceeded "v$fam udp:123: hop 2 answered time exceeded"
+	jis divergence.0.parted false "v$fam: udp:123 and icmp take the same path"
+	# traceroute -U -p 123 sends the same port each time but no NTP request
+	# (its data is not an NTP header): chronyd ignores it and sends no port
+	# unreachable either, so its trace never ends at the server.
+	tr=$(oracle "-$fam" -U -p 123 "$dst")
+	is "$(routers "$tr")" "$(routers "$icmp_path")" "v$fam: traceroute -U -p 123 finds the same routers"
+	like "$tr" "^[^ ]+ [^ ]+ \*( \*)*$" "v$fam: traceroute -U -p 123 gets no answer from the NTP server"
+done
+
+run_trace -p udp:123 -q 1 -w 3 -m 8 10.9.9.9
+is "$RC" 0 "v4 udp:123 text: exit 0"
+like "$OUT" "(^|$(printf '\n'))  3  10\.9\.9\.9 .* ms \[NTP reply, stratum 3\]" "v4 udp:123 text: the NTP reply is shown"
+like "$OUT" "udp:123: reached the destination at hop 3 \(ntp-reply\)" "v4 udp:123 text: the summary says how it ended"
+
+# Without the NTP server, port unreachable ends udp:123 at the same hop.
+stop_daemon ntp-s
+run_trace -p udp:123 -q 2 -w 3 -m 8 --json 10.9.9.9
+is "$RC" 0 "v4 udp:123, no NTP server: exit 0"
+is "$(last_answer 0)" "unreachable" "v4 udp:123, no NTP server: port unreachable ends it"
+jis flows.0.end unreachable "v4 udp:123, no NTP server: the JSON says so"
+jis flows.0.destination_hop 3 "v4 udp:123, no NTP server: destination at hop 3"
+jis flows.0.hops.2.probes.1.icmp_code 3 "v4 udp:123, no NTP server: code 3 (port unreachable)"
+run_trace -p udp:123 -q 2 -w 3 -m 8 --json 2001:db8:99::9
+is "$(last_answer 0)" "unreachable" "v6 udp:123, no NTP server: port unreachable ends it"
+jis flows.0.destination_hop 3 "v6 udp:123, no NTP server: destination at hop 3"
 
 # --- without CAP_NET_RAW ----------------------------------------------------
 

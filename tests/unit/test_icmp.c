@@ -4,7 +4,8 @@
  *    topology (tcpdump -i r1, Ethernet header removed; an ICMPv6 message or
  *    a TCP segment over IPv6 without its IPv6 header, as an AF_INET6 raw
  *    socket delivers them): time exceeded quoting TCP, UDP and ICMP probes,
- *    echo replies, port unreachable, SYN-ACK and RST, IPv4 and IPv6.
+ *    and NTP requests (udp:123) whole, echo replies, port unreachable,
+ *    SYN-ACK and RST, IPv4 and IPv6.
  * 2. RFC 4884 extensions with an MPLS label stack (RFC 4950): with the
  *    length octet, the pre-RFC 4884 placement at octet 128, ICMPv6, a bad
  *    checksum, a bad object length, a length past the end, a long stack.
@@ -13,7 +14,10 @@
  *    (each decode is of an exact-size heap copy: run under ASan).
  * 4. Probes: known bytes, checksums right (checked by an independent
  *    implementation), the UDP checksum what was asked, the echo checksum the
- *    same for every sequence number, and each probe decoded back.
+ *    same for every sequence number, and each probe decoded back; the NTP
+ *    request octet for octet as a router quoted it, a valid client request
+ *    (wire/ntp decodes it), the checksum both in the UDP header and in its
+ *    transmit timestamp, everything else the same for every tag.
  * 5. A randomised rejection loop: random octets and mutated real replies
  *    under every layer give a known status and consistent fields.  The seed
  *    is printed; TEST_SEED=<n> replays a run.
@@ -31,6 +35,7 @@
 #include <time.h>
 
 #include "wire/icmp.h"
+#include "wire/ntp.h"
 
 /* ------------------------------------------------------------------------
  * Helpers
@@ -180,6 +185,35 @@ static const uint8_t v6_port_unreach[] = {
 	0x00, 0x00, 0x09, 0x83, 0xa4, 0x82, 0x9a, 0x00, 0x0a, 0x97, 0xa6, 0x05, 0xde,
 };
 
+/* IPv4 10.9.1.1 > 10.9.1.2 ttl 64, ICMP time exceeded (11/0) quoting the
+ * whole NTP probe of `sundial trace -p udp:123`: IPv4 10.9.1.2 > 10.9.9.9
+ * ttl 1 id 0x2a13, UDP 46449 (0xb571) > 123 length 56 checksum 0x0956 (the
+ * tag), NTPv4 client request (0x23, the rest zero) with transmit timestamp
+ * 0x45b2860c (the flow's cookie) . 0x0956 (the tag) 0x2a0a (the make-up). */
+static const uint8_t v4_te_ntp[] = {
+	0x45, 0xc0, 0x00, 0x68, 0x95, 0x3a, 0x00, 0x00, 0x40, 0x01, 0xce, 0x86, 0x0a, 0x09, 0x01,
+	0x01, 0x0a, 0x09, 0x01, 0x02, 0x0b, 0x00, 0x13, 0x66, 0x00, 0x00, 0x00, 0x00, 0x45, 0x00,
+	0x00, 0x4c, 0x2a, 0x13, 0x40, 0x00, 0x01, 0x11, 0x31, 0x72, 0x0a, 0x09, 0x01, 0x02, 0x0a,
+	0x09, 0x09, 0x09, 0xb5, 0x71, 0x00, 0x7b, 0x00, 0x38, 0x09, 0x56, 0x23, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x45, 0xb2, 0x86, 0x0c, 0x09, 0x56, 0x2a, 0x0a,
+};
+
+/* ICMPv6 time exceeded (3/0) from 2001:db8:1::1 quoting the whole NTP
+ * probe 2001:db8:1::2 > 2001:db8:99::9 hop limit 1, UDP 42212 (0xa4e4) >
+ * 123 length 56 checksum 0xbb6b, transmit timestamp 0x9015aa00 . 0xbb6b
+ * 0x2a1a. */
+static const uint8_t v6_te_ntp[] = {
+	0x03, 0x00, 0x28, 0x68, 0x00, 0x00, 0x00, 0x00, 0x60, 0x09, 0x07, 0x85, 0x00, 0x38, 0x11,
+	0x01, 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x02, 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x99, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x09, 0xa4, 0xe4, 0x00, 0x7b, 0x00, 0x38, 0xbb, 0x6b, 0x23, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x90, 0x15, 0xaa, 0x00, 0xbb, 0x6b, 0x2a, 0x1a,
+};
+
 /* TCP over IPv6 (without its header): 80 > 59071 [S.] seq 0xac1d9cc0 ack
  * 0xf2d3d33f, mss 1440. */
 static const uint8_t v6_synack[] = {
@@ -208,10 +242,12 @@ static const struct real reals[] = {
 	REAL(v4_port_unreach, ICMP_L_IP, sizeof v4_port_unreach),
 	REAL(v4_rst, ICMP_L_IP, sizeof v4_rst),
 	REAL(v4_synack, ICMP_L_IP, sizeof v4_synack),
+	REAL(v4_te_ntp, ICMP_L_IP, sizeof v4_te_ntp),
 	REAL(v6_te_tcp, ICMP_L_ICMP6, 8 + 40 + 8),
 	REAL(v6_echo_reply, ICMP_L_ICMP6, 8),
 	REAL(v6_port_unreach, ICMP_L_ICMP6, 8 + 40 + 8),
 	REAL(v6_synack, ICMP_L_TCP, 24),
+	REAL(v6_te_ntp, ICMP_L_ICMP6, 8 + 40 + 8),
 };
 #define N_REALS (sizeof reals / sizeof reals[0])
 
@@ -869,6 +905,91 @@ static void probe_udp(void **state)
 	assert_int_equal(icmp_build_udp(&f, 5, b, ICMP_UDP_PROBE_LEN - 1), 0);
 }
 
+static uint64_t be64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (size_t i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static void probe_ntp(void **state)
+{
+	(void)state;
+	uint8_t b[80], first[80];
+	struct icmp_reply r;
+	/* The probes the routers quoted in v4_te_ntp and v6_te_ntp, whole. */
+	struct icmp_flow f = flow4();
+	f.sport = 46449;
+	f.dport = ICMP_NTP_PORT;
+	assert_int_equal(icmp_build_ntp(&f, 0x45b2860c, 0x0956, b, sizeof b), ICMP_NTP_PROBE_LEN);
+	assert_memory_equal(b, v4_te_ntp + 48, ICMP_NTP_PROBE_LEN);
+	assert_int_equal(icmp_ntp_xmt(&f, 0x45b2860c, 0x0956), UINT64_C(0x45b2860c09562a0a));
+	assert_int_equal(decode_copy(ICMP_L_IP, v4_te_ntp, sizeof v4_te_ntp, &r), ICMP_OK);
+	assert_int_equal(r.kind, ICMP_K_TIME_EXCEEDED);
+	assert_int_equal(r.quote.proto, 17);
+	assert_int_equal(r.quote.sport, 46449);
+	assert_int_equal(r.quote.dport, 123);
+	assert_int_equal(r.quote.udp_len, ICMP_NTP_PROBE_LEN);
+	assert_int_equal(r.quote.udp_cksum, 0x0956);
+	f = flow6();
+	f.sport = 42212;
+	f.dport = ICMP_NTP_PORT;
+	assert_int_equal(icmp_build_ntp(&f, 0x9015aa00, 0xbb6b, b, sizeof b), ICMP_NTP_PROBE_LEN);
+	assert_memory_equal(b, v6_te_ntp + 48, ICMP_NTP_PROBE_LEN);
+	assert_int_equal(decode_copy(ICMP_L_ICMP6, v6_te_ntp, sizeof v6_te_ntp, &r), ICMP_OK);
+	assert_int_equal(r.quote.udp_cksum, 0xbb6b);
+
+	for (int v = 4; v <= 6; v += 2) {
+		f = v == 4 ? flow4() : flow6();
+		f.dport = ICMP_NTP_PORT;
+		for (uint32_t want = 1; want < 0xffff; want += 7) {
+			uint32_t cookie = 0x80000000u ^ want * 2654435761u;
+			assert_int_equal(icmp_build_ntp(&f, cookie, (uint16_t)want, b, sizeof b),
+					 ICMP_NTP_PROBE_LEN);
+			/* The UDP header: the flow's ports, length 56, the tag
+			 * as checksum, which verifies. */
+			assert_int_equal(b[0] << 8 | b[1], f.sport);
+			assert_int_equal(b[2] << 8 | b[3], 123);
+			assert_int_equal(b[4] << 8 | b[5], ICMP_NTP_PROBE_LEN);
+			assert_int_equal(b[6] << 8 | b[7], want);
+			if (!verifies(&f, 17, b, ICMP_NTP_PROBE_LEN))
+				fail_msg("IPv%d NTP probe checksum 0x%04x does not verify", v,
+					 want);
+			/* A valid 48-octet client request: LI 0, version 4,
+			 * mode 3, all zero but the transmit timestamp, which
+			 * holds the cookie and the tag. */
+			struct ntp_pkt p;
+			assert_int_equal(ntp_pkt_decode(b + 8, ICMP_NTP_LEN, &p), NTP_OK);
+			assert_int_equal(b[8], 0x23);
+			assert_int_equal(p.leap, 0);
+			assert_int_equal(p.version, 4);
+			assert_int_equal(p.mode, NTP_MODE_CLIENT);
+			for (size_t i = 9; i < 8 + 40; i++)
+				assert_int_equal(b[i], 0);
+			assert_int_equal(p.xmt_ts >> 32, cookie);
+			assert_int_equal((p.xmt_ts >> 16) & 0xffff, want);
+			assert_int_equal(p.xmt_ts, icmp_ntp_xmt(&f, cookie, (uint16_t)want));
+			/* Probes of one flow (one cookie) differ only in the
+			 * checksum and the last 4 octets. */
+			uint8_t c[80];
+			assert_int_equal(
+				icmp_build_ntp(&f, 0x12345678, (uint16_t)want, c, sizeof c),
+				ICMP_NTP_PROBE_LEN);
+			if (want == 1)
+				memcpy(first, c, sizeof c);
+			assert_memory_equal(c, first, 6);
+			assert_memory_equal(c + 8, first + 8, ICMP_NTP_PROBE_LEN - 8 - 4);
+			assert_int_equal(be64(c + 48) >> 32, 0x12345678);
+		}
+	}
+	assert_int_equal(icmp_build_ntp(&f, 1, 0, b, sizeof b), 0);
+	assert_int_equal(icmp_build_ntp(&f, 1, 0xffff, b, sizeof b), 0);
+	assert_int_equal(icmp_build_ntp(&f, 1, 5, b, ICMP_NTP_PROBE_LEN - 1), 0);
+	assert_int_equal(icmp_ntp_xmt(&f, 1, 0), 0);
+	assert_int_equal(icmp_ntp_xmt(&f, 1, 0xffff), 0);
+}
+
 static void probe_echo(void **state)
 {
 	(void)state;
@@ -986,6 +1107,7 @@ int main(void)
 		cmocka_unit_test(truncation_sweep),
 		cmocka_unit_test(probe_tcp),
 		cmocka_unit_test(probe_udp),
+		cmocka_unit_test(probe_ntp),
 		cmocka_unit_test(probe_echo),
 		cmocka_unit_test(random_rejection_loop),
 	};
