@@ -5,6 +5,9 @@
  * entries; judge() then takes the final entries off the front in send order
  * and runs the rule over them: a run of probes without a good answer that
  * reaches min_lost is an outage, which the next good answer ends.
+ *
+ * Reasons are interned in the run's table (st.reasons): an entry holds the
+ * index of its reason, REASON_OTHER once the table is full.
  */
 #include "analysis/outage.h"
 
@@ -17,10 +20,14 @@
 
 enum state { ST_PENDING = 0, ST_GOOD, ST_LOST, ST_FAILED };
 
+#define REASON_OTHER OUTAGE_REASONS
+_Static_assert(OUTAGE_REASONS < UINT8_MAX, "an entry's reason index is a uint8_t");
+
 struct entry {
 	double sent;
 	double at; /* answer time (ST_GOOD) */
 	uint8_t state;
+	uint8_t reason; /* ST_FAILED: index in st.reasons, or REASON_OTHER */
 };
 
 struct outage_det {
@@ -40,6 +47,8 @@ struct outage_det {
 	uint64_t run_failed;	 /* of those, failed */
 	uint64_t run_first;	 /* the first of the run */
 	double run_first_sent, run_last_sent;
+	struct entry run_first_e;		    /* the first's state and reason */
+	uint64_t run_by_reason[OUTAGE_REASONS + 1]; /* the failed by reason */
 
 	struct outage_event *events; /* queue: [ev_head, ev_len) */
 	size_t ev_head, ev_len, ev_cap;
@@ -96,6 +105,21 @@ static void push_event(outage_det *d, const struct outage_event *ev)
 	d->st.total += ev->duration;
 }
 
+/* The index of reason why in the run's table, added if new and there is
+ * room; REASON_OTHER if not. */
+static uint8_t intern(outage_det *d, const char *why)
+{
+	char w[OUTAGE_REASON_LEN];
+	str_copy(w, why && *why ? why : "error", sizeof w);
+	for (size_t i = 0; i < d->st.n_reasons; i++)
+		if (strcmp(d->st.reasons[i].why, w) == 0)
+			return (uint8_t)i;
+	if (d->st.n_reasons == OUTAGE_REASONS)
+		return REASON_OTHER;
+	memcpy(d->st.reasons[d->st.n_reasons].why, w, sizeof w);
+	return (uint8_t)d->st.n_reasons++;
+}
+
 /* The run so far as an event (before and first_* filled, not after). */
 static void run_event(const outage_det *d, struct outage_event *ev)
 {
@@ -106,8 +130,22 @@ static void run_event(const outage_det *d, struct outage_event *ev)
 	ev->first_seq = d->run_first;
 	ev->lost = d->run;
 	ev->failed = d->run_failed;
+	ev->timeouts = d->run - d->run_failed;
 	ev->first_lost_sent = d->run_first_sent;
 	ev->last_lost_sent = d->run_last_sent;
+	const struct entry *f = &d->run_first_e;
+	str_copy(ev->first_reason,
+		 f->state != ST_FAILED	     ? "timeout"
+		 : f->reason == REASON_OTHER ? "other"
+					     : d->st.reasons[f->reason].why,
+		 sizeof ev->first_reason);
+	for (size_t i = 0; i < d->st.n_reasons; i++) {
+		if (d->run_by_reason[i] == 0)
+			continue;
+		ev->reasons[ev->n_reasons] = d->st.reasons[i];
+		ev->reasons[ev->n_reasons++].count = d->run_by_reason[i];
+	}
+	ev->reasons_other = d->run_by_reason[REASON_OTHER];
 }
 
 /* The start of the outage, for its duration. */
@@ -122,11 +160,14 @@ static void judge_one(outage_det *d, uint64_t seq, const struct entry *e)
 		if (d->run == 0) {
 			d->run_first = seq;
 			d->run_first_sent = e->sent;
+			d->run_first_e = *e;
 		}
 		d->run++;
 		d->run_last_sent = e->sent;
-		if (e->state == ST_FAILED)
+		if (e->state == ST_FAILED) {
 			d->run_failed++;
+			d->run_by_reason[e->reason]++;
+		}
 		return;
 	}
 	struct outage_good g = { seq, e->sent, e->at, e->at - e->sent };
@@ -142,6 +183,7 @@ static void judge_one(outage_det *d, uint64_t seq, const struct entry *e)
 	}
 	d->run = 0;
 	d->run_failed = 0;
+	memset(d->run_by_reason, 0, sizeof d->run_by_reason);
 	d->have_good = true;
 	d->good = g;
 }
@@ -226,7 +268,7 @@ int outage_answered(outage_det *d, uint64_t seq, double at)
 	return 0;
 }
 
-int outage_failed(outage_det *d, uint64_t seq, double at)
+int outage_failed(outage_det *d, uint64_t seq, double at, const char *why)
 {
 	struct entry *e = pending(d, seq);
 	if (!e)
@@ -237,6 +279,11 @@ int outage_failed(outage_det *d, uint64_t seq, double at)
 		mark_lost(d, e);
 	} else {
 		e->state = ST_FAILED;
+		e->reason = intern(d, why);
+		if (e->reason == REASON_OTHER)
+			d->st.reasons_other++;
+		else
+			d->st.reasons[e->reason].count++;
 		d->st.failed++;
 	}
 	judge(d);

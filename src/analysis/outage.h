@@ -22,6 +22,12 @@
  * An answer later than the timeout counts as lost (the probe was already
  * judged, or is judged so).  Times are seconds (double) on one monotonic
  * clock, passed in by the caller: the detector never reads a clock.
+ *
+ * Why a probe had no good answer: it timed out (lost), or it failed with a
+ * reason the caller gives ("port unreachable from 192.0.2.1", "SERVFAIL").
+ * Failed probes are counted by reason, per outage and over the run; the
+ * first OUTAGE_REASONS distinct reasons of a run are told apart, later new
+ * ones are counted together as "other".
  */
 #ifndef SUNDIAL_ANALYSIS_OUTAGE_H
 #define SUNDIAL_ANALYSIS_OUTAGE_H
@@ -31,6 +37,15 @@
 #include <stdint.h>
 
 typedef struct outage_det outage_det;
+
+#define OUTAGE_REASON_LEN 96 /* a reason with its NUL; longer ones are cut */
+#define OUTAGE_REASONS 16    /* distinct reasons told apart in a run */
+
+/* How many failed probes had one reason. */
+struct outage_reason {
+	char why[OUTAGE_REASON_LEN];
+	uint64_t count;
+};
 
 struct outage_cfg {
 	double timeout;	   /* seconds: a probe not answered within this is lost; > 0 */
@@ -52,10 +67,19 @@ struct outage_event {
 	struct outage_good before; /* the last good answer before (if have_before) */
 	struct outage_good after;  /* the first good answer after (if ended) */
 	uint64_t first_seq;	   /* the first probe without a good answer */
-	uint64_t lost;		   /* probes without a good answer: lost + failed */
+	uint64_t lost;		   /* probes without a good answer: timed out + failed */
 	uint64_t failed;	   /* of those, answered with an error */
-	double first_lost_sent;	   /* when the first of them was sent */
-	double last_lost_sent;	   /* when the last of them was sent */
+	uint64_t timeouts;	   /* of those, timed out (lost - failed) */
+	/* The first probe's reason: "timeout", or why it failed ("other"
+	 * if its reason came after OUTAGE_REASONS others in the run). */
+	char first_reason[OUTAGE_REASON_LEN];
+	/* The failed probes by reason, in the order the reasons first came in
+	 * the run; reasons_other: those with a reason not told apart. */
+	struct outage_reason reasons[OUTAGE_REASONS];
+	size_t n_reasons;
+	uint64_t reasons_other;
+	double first_lost_sent; /* when the first of them was sent */
+	double last_lost_sent;	/* when the last of them was sent */
 	/* after.at - before.at; without a good answer before, from the first
 	 * lost probe's send time; still down at the end, up to the end. */
 	double duration;
@@ -74,6 +98,11 @@ struct outage_stats {
 	double longest;	    /* the longest outage's duration */
 	double total;	    /* the sum of the outages' durations */
 	double rtt_min, rtt_max, rtt_sum; /* over the good answers */
+	/* The failed probes by reason, in the order the reasons first came;
+	 * reasons_other: those after OUTAGE_REASONS distinct ones. */
+	struct outage_reason reasons[OUTAGE_REASONS];
+	size_t n_reasons;
+	uint64_t reasons_other;
 };
 
 /* A detector for cfg (copied).  Returns NULL if cfg is out of range
@@ -96,8 +125,10 @@ int outage_sent(outage_det *d, uint64_t seq, double sent) __attribute__((warn_un
 int outage_answered(outage_det *d, uint64_t seq, double at);
 
 /* Probe seq got an error back at time at (refused, unreachable, an error
- * reply).  Returns 0 or -ENOENT like outage_answered(). */
-int outage_failed(outage_det *d, uint64_t seq, double at);
+ * reply); why says what (copied, cut to OUTAGE_REASON_LEN - 1; NULL or "":
+ * "error").  An error after the timeout counts the probe as lost, like an
+ * answer.  Returns 0 or -ENOENT like outage_answered(). */
+int outage_failed(outage_det *d, uint64_t seq, double at, const char *why);
 
 /* Judges every probe in flight sent at or before now - timeout as lost.
  * Returns how many were. */

@@ -12,6 +12,7 @@
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -241,14 +242,64 @@ static json_t *good_json(const struct run *r, const struct outage_good *g)
 	return j;
 }
 
+/* Appends printf-style text to buf (of len) at *at, cut at the end. */
+static void __attribute__((format(printf, 4, 5)))
+append(char *buf, size_t len, size_t *at, const char *fmt, ...)
+{
+	if (*at >= len)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf + *at, len - *at, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		*at = *at + (size_t)n < len ? *at + (size_t)n : len - 1;
+}
+
+/* "N timed out, N port unreachable from 192.0.2.1, N other" (counts that are
+ * not zero), appended. */
+static void append_reasons(char *buf, size_t len, size_t *at, uint64_t timeouts,
+			   const struct outage_reason *rs, size_t n, uint64_t other)
+{
+	const char *sep = "";
+	if (timeouts) {
+		append(buf, len, at, "%llu timed out", (unsigned long long)timeouts);
+		sep = ", ";
+	}
+	for (size_t i = 0; i < n; i++, sep = ", ")
+		append(buf, len, at, "%s%llu %s", sep, (unsigned long long)rs[i].count, rs[i].why);
+	if (other)
+		append(buf, len, at, "%s%llu other", sep, (unsigned long long)other);
+}
+
+static json_t *reasons_json(const struct outage_reason *rs, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++) {
+		json_t *j = json_object();
+		json_object_set_new(j, "reason", json_string(rs[i].why));
+		json_object_set_new(j, "count", json_integer((json_int_t)rs[i].count));
+		json_array_append_new(a, j);
+	}
+	return a;
+}
+
 static void print_event(struct run *r, const struct outage_event *ev)
 {
 	FILE *f = r->o->json ? stderr : stdout;
-	char a[48], b[48], extra[64] = "";
+	char a[48], b[48], extra[2048] = "";
 	r->n_printed++;
-	if (ev->failed)
-		str_format(extra, sizeof extra, " (%llu with an error reply)",
-			   (unsigned long long)ev->failed);
+	if (ev->failed) {
+		/* " (2 timed out, 18 port unreachable from 192.0.2.1; first:
+		 * timeout)"; nothing when every probe timed out. */
+		size_t at = 0;
+		append(extra, sizeof extra, &at, " (");
+		append_reasons(extra, sizeof extra, &at, ev->timeouts, ev->reasons, ev->n_reasons,
+			       ev->reasons_other);
+		if (ev->timeouts || ev->n_reasons + (ev->reasons_other ? 1 : 0) > 1)
+			append(extra, sizeof extra, &at, "; first: %s", ev->first_reason);
+		append(extra, sizeof extra, &at, ")");
+	}
 	if (ev->have_before)
 		wall_time(r, ev->before.at, a, sizeof a);
 	if (ev->ended)
@@ -283,6 +334,10 @@ static void print_event(struct run *r, const struct outage_event *ev)
 	json_object_set_new(j, "ended", json_boolean(ev->ended));
 	json_object_set_new(j, "lost", json_integer((json_int_t)ev->lost));
 	json_object_set_new(j, "failed", json_integer((json_int_t)ev->failed));
+	json_object_set_new(j, "timeouts", json_integer((json_int_t)ev->timeouts));
+	json_object_set_new(j, "first_reason", json_string(ev->first_reason));
+	json_object_set_new(j, "reasons", reasons_json(ev->reasons, ev->n_reasons));
+	json_object_set_new(j, "reasons_other", json_integer((json_int_t)ev->reasons_other));
 	json_object_set_new(j, "last_answer",
 			    ev->have_before ? good_json(r, &ev->before) : json_null());
 	json_object_set_new(j, "first_answer", ev->ended ? good_json(r, &ev->after) : json_null());
@@ -326,17 +381,25 @@ static void print_summary(const struct run *r)
 		       "isolated losses %llu\n",
 		       (unsigned long long)s->outages, r->o->min_lost, s->longest, s->total,
 		       (unsigned long long)s->isolated);
+		if (s->failed) {
+			char line[4096];
+			size_t at = 0;
+			append_reasons(line, sizeof line, &at, 0, s->reasons, s->n_reasons,
+				       s->reasons_other);
+			printf("failed: %s\n", line);
+		}
 		if (s->answered)
 			printf("rtt: min %.3f ms, avg %.3f ms, max %.3f ms\n", s->rtt_min * 1e3,
 			       s->rtt_sum / (double)s->answered * 1e3, s->rtt_max * 1e3);
-		if (s->late || pc->unmatched || pc->malformed || pc->icmp_errors || r->skipped ||
+		if (s->late || pc->unmatched || pc->malformed || pc->icmp_unmatched || r->skipped ||
 		    r->send_errors)
 			printf("also: %llu late answers, %llu unmatched, %llu malformed, %llu ICMP "
-			       "errors, %llu slots skipped, %llu send errors%s%s\n",
+			       "errors for no probe, %llu slots skipped, %llu send errors%s%s\n",
 			       (unsigned long long)s->late, (unsigned long long)pc->unmatched,
 			       (unsigned long long)pc->malformed,
-			       (unsigned long long)pc->icmp_errors, (unsigned long long)r->skipped,
-			       (unsigned long long)r->send_errors, r->send_errors ? ", last: " : "",
+			       (unsigned long long)pc->icmp_unmatched,
+			       (unsigned long long)r->skipped, (unsigned long long)r->send_errors,
+			       r->send_errors ? ", last: " : "",
 			       r->send_errors ? strerror(r->last_send_error) : "");
 		fflush(stdout);
 		return;
@@ -361,6 +424,8 @@ static void print_summary(const struct run *r)
 	json_object_set_new(j, "lost", json_integer((json_int_t)s->lost));
 	json_object_set_new(j, "late", json_integer((json_int_t)s->late));
 	json_object_set_new(j, "failed", json_integer((json_int_t)s->failed));
+	json_object_set_new(j, "reasons", reasons_json(s->reasons, s->n_reasons));
+	json_object_set_new(j, "reasons_other", json_integer((json_int_t)s->reasons_other));
 	json_object_set_new(j, "in_flight", json_integer((json_int_t)s->in_flight));
 	json_object_set_new(j, "isolated", json_integer((json_int_t)s->isolated));
 	json_object_set_new(j, "skipped", json_integer((json_int_t)r->skipped));
@@ -368,6 +433,7 @@ static void print_summary(const struct run *r)
 	json_object_set_new(j, "unmatched", json_integer((json_int_t)pc->unmatched));
 	json_object_set_new(j, "malformed", json_integer((json_int_t)pc->malformed));
 	json_object_set_new(j, "icmp_errors", json_integer((json_int_t)pc->icmp_errors));
+	json_object_set_new(j, "icmp_unmatched", json_integer((json_int_t)pc->icmp_unmatched));
 	if (s->answered) {
 		json_t *rtt = json_object();
 		json_object_set_new(rtt, "min", json_real(s->rtt_min));
@@ -403,7 +469,7 @@ static void collect(struct run *r)
 			if (d[i].result == PROBE_R_ANSWER)
 				(void)outage_answered(r->det, d[i].seq, d[i].at);
 			else
-				(void)outage_failed(r->det, d[i].seq, d[i].at);
+				(void)outage_failed(r->det, d[i].seq, d[i].at, d[i].why);
 		}
 	} while (n == COLLECT_BATCH);
 }
@@ -416,9 +482,11 @@ static int send_one(struct run *r, uint64_t seq)
 	if (e < 0)
 		return e;
 	if (rc < 0) {
+		char why[OUTAGE_REASON_LEN];
+		str_format(why, sizeof why, "cannot send: %s", strerror(-rc));
 		r->send_errors++;
 		r->last_send_error = -rc;
-		(void)outage_failed(r->det, seq, sent);
+		(void)outage_failed(r->det, seq, sent, why);
 	}
 	return 0;
 }

@@ -6,9 +6,17 @@
  * and are matched by what the reply echoes (the transmit timestamp, the DNS
  * ID, the ICMP sequence number and token); each TCP probe has its own socket,
  * registered in the epoll set under its sequence number.
+ *
+ * The UDP socket and the TCP sockets have IP_RECVERR (IPV6_RECVERR): every
+ * ICMP error for them is queued on their error queue with its type, code and
+ * sender (and, for UDP, the request as far as the error quoted it), the
+ * descriptor reports EPOLLERR, and the next recv() or send() fails once with
+ * the error's errno.  The UDP error queue is read with the replies (and
+ * before a send() is tried again), a TCP socket's when its connect() fails.
  */
 #include "net/probe.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -46,9 +54,10 @@ struct probe {
 	struct probe_opts o;
 	char dns_name[256];
 	char desc[320];
-	int ep;	  /* epoll set: the shared socket, or the TCP sockets */
-	int fd;	  /* the shared UDP or ICMP socket; -1 for TCP */
-	bool raw; /* ICMP over a raw socket (else a ping socket) */
+	int ep;	      /* epoll set: the shared socket, or the TCP sockets */
+	int fd;	      /* the shared UDP or ICMP socket; -1 for TCP */
+	bool raw;     /* ICMP over a raw socket (else a ping socket) */
+	bool recverr; /* NTP, DNS, TCP: ICMP errors are read from the error queue */
 	bool v6;
 	uint16_t icmp_id; /* raw socket: the identifier sent and expected */
 	uint64_t token;	  /* ICMP: random, in every request's data */
@@ -204,6 +213,117 @@ const char *probe_dns_rcode_name(unsigned rcode)
 					     "NOTIMP",	"REFUSED", "YXDOMAIN", "YXRRSET",
 					     "NXRRSET", "NOTAUTH", "NOTZONE" };
 	return rcode < sizeof names / sizeof names[0] ? names[rcode] : "unknown RCODE";
+}
+
+/* --- errors from the error queue (ip(7) IP_RECVERR) ---
+ *
+ * struct sock_extended_err: ee_origin says who made it (SO_EE_ORIGIN_ICMP,
+ * _ICMP6: an ICMP error that came in; _LOCAL: the local stack), ee_type and
+ * ee_code are the ICMP message's, ee_info its MTU for "fragmentation needed"
+ * and "packet too big", ee_errno the errno the socket reports.
+ */
+
+/* ICMP destination unreachable (type 3) codes: RFC 792, RFC 1122 section
+ * 3.2.2.1, RFC 1812 section 5.2.7.1. */
+static const char *const icmp_unreach[] = {
+	"network unreachable",
+	"host unreachable",
+	"protocol unreachable",
+	"port unreachable",
+	"fragmentation needed",
+	"source route failed",
+	"destination network unknown",
+	"destination host unknown",
+	"source host isolated",
+	"network administratively prohibited",
+	"host administratively prohibited",
+	"network unreachable for TOS",
+	"host unreachable for TOS",
+	"administratively prohibited",
+	"host precedence violation",
+	"precedence cutoff in effect",
+};
+
+/* ICMPv6 destination unreachable (type 1) codes: RFC 4443 section 3.1,
+ * RFC 6554 (7), RFC 8883 (8). */
+static const char *const icmp6_unreach[] = {
+	"no route to destination",
+	"administratively prohibited",
+	"beyond scope of source address",
+	"address unreachable",
+	"port unreachable",
+	"source address failed ingress/egress policy",
+	"reject route to destination",
+	"error in source routing header",
+	"headers too long",
+};
+
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+
+/* The name of an ICMP error, or NULL; *mtu if ee_info is an MTU. */
+static const char *icmp_name(bool v6, uint8_t type, uint8_t code, bool *mtu)
+{
+	*mtu = false;
+	if (!v6) {
+		switch (type) {
+		case 3:
+			*mtu = code == 4;
+			return code < N_OF(icmp_unreach) ? icmp_unreach[code] : NULL;
+		case 4: return "source quench";
+		case 11:
+			return code == 0   ? "TTL exceeded in transit"
+			       : code == 1 ? "fragment reassembly time exceeded"
+					   : NULL;
+		case 12: return "parameter problem";
+		}
+		return NULL;
+	}
+	switch (type) {
+	case 1: return code < N_OF(icmp6_unreach) ? icmp6_unreach[code] : NULL;
+	case 2: *mtu = true; return "packet too big";
+	case 3:
+		return code == 0   ? "hop limit exceeded in transit"
+		       : code == 1 ? "fragment reassembly time exceeded"
+				   : NULL;
+	case 4: return "parameter problem";
+	}
+	return NULL;
+}
+
+bool probe_err_reason(const struct sock_extended_err *ee, const struct sockaddr *offender,
+		      char *buf, size_t len)
+{
+	if (len == 0)
+		return ee->ee_origin == SO_EE_ORIGIN_ICMP || ee->ee_origin == SO_EE_ORIGIN_ICMP6;
+	if (ee->ee_origin != SO_EE_ORIGIN_ICMP && ee->ee_origin != SO_EE_ORIGIN_ICMP6) {
+		str_format(buf, len, "local error: %s",
+			   ee->ee_errno ? strerror((int)ee->ee_errno) : "unknown");
+		return false;
+	}
+	bool v6 = ee->ee_origin == SO_EE_ORIGIN_ICMP6, mtu;
+	const char *name = icmp_name(v6, ee->ee_type, ee->ee_code, &mtu);
+	char what[64], from[INET6_ADDRSTRLEN + 8] = "";
+	if (name && mtu)
+		str_format(what, sizeof what, "%s (MTU %u)", name, (unsigned)ee->ee_info);
+	else if (name)
+		str_copy(what, name, sizeof what);
+	else
+		str_format(what, sizeof what, "%s type %u code %u", v6 ? "ICMPv6" : "ICMP",
+			   (unsigned)ee->ee_type, (unsigned)ee->ee_code);
+	char a[INET6_ADDRSTRLEN] = "";
+	if (offender && offender->sa_family == AF_INET) {
+		struct sockaddr_in sin;
+		memcpy(&sin, offender, sizeof sin);
+		if (inet_ntop(AF_INET, &sin.sin_addr, a, sizeof a))
+			str_format(from, sizeof from, " from %s", a);
+	} else if (offender && offender->sa_family == AF_INET6) {
+		struct sockaddr_in6 sin6;
+		memcpy(&sin6, offender, sizeof sin6);
+		if (inet_ntop(AF_INET6, &sin6.sin6_addr, a, sizeof a))
+			str_format(from, sizeof from, " from %s", a);
+	}
+	str_format(buf, len, "%s%s", what, from);
+	return true;
 }
 
 /* --- ICMP echo (RFC 792; RFC 4443 section 4) ---
@@ -377,6 +497,11 @@ static int open_socket(probe *p, char *err, size_t errlen)
 	int one = 1;
 	/* Kernel receive timestamps; without them a reply is timed when read. */
 	(void)setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
+	/* ICMP errors with their details; without it (not on Linux) only
+	 * some of them are reported, as a bare errno, and the probes time
+	 * out. */
+	if (p->o.kind != PROBE_ICMP)
+		p->recverr = sock_recverr_on(fd, p->o.addr.ss_family) == 0;
 	if (connect(fd, (const struct sockaddr *)&p->o.addr,
 		    addr_len((const struct sockaddr *)&p->o.addr)) != 0) {
 		int e = errno;
@@ -406,6 +531,7 @@ int probe_open(const struct probe_opts *o, probe **out, char *err, size_t errlen
 	p->v6 = o->addr.ss_family == AF_INET6;
 	p->token = random64();
 	p->icmp_id = (uint16_t)random64();
+	p->recverr = o->kind == PROBE_TCP; /* per socket; UDP: open_socket() */
 	int rc = 0;
 	if (o->kind == PROBE_DNS) {
 		str_copy(p->dns_name, o->dns_name ? o->dns_name : ".", sizeof p->dns_name);
@@ -511,22 +637,48 @@ static void push_ready(probe *p, const struct probe_done *d)
 	p->ready[p->n_ready++] = *d;
 }
 
-/* send() on the shared socket; a pending ICMP error from an earlier probe
- * (ECONNREFUSED on a connected socket) is consumed, counted, and the send
- * tried once more. */
+static int read_error(probe *p, struct probe_done *d);
+
+/* Reads the shared socket's error queue: the probes the errors end are
+ * ready.  Returns how many errors there were. */
+static size_t drain_errors(probe *p)
+{
+	size_t n = 0;
+	int rc;
+	struct probe_done d;
+	while ((rc = read_error(p, &d)) >= 0) {
+		n++;
+		if (rc == 1)
+			push_ready(p, &d);
+	}
+	return n;
+}
+
+/* send() on the shared socket.  An ICMP error to an earlier probe makes the
+ * next send() fail once with its errno (ECONNREFUSED...): then the errors
+ * queued are read (they end their probes) and the send tried once more.
+ * Without the error queue only ECONNREFUSED is taken for one (counted). */
 static int send_shared(probe *p, const uint8_t *buf, size_t len)
 {
+	int e = 0;
 	for (int tries = 0; tries < 2; tries++) {
 		ssize_t n = send(p->fd, buf, len, 0);
 		if (n == (ssize_t)len)
 			return 0;
 		if (n >= 0)
 			return -EMSGSIZE;
-		if (errno != ECONNREFUSED)
-			return -errno;
-		p->c.icmp_errors++;
+		e = errno;
+		if (p->recverr) {
+			if (drain_errors(p) == 0)
+				return -e; /* the send's own error */
+		} else {
+			if (e != ECONNREFUSED)
+				return -e;
+			p->c.icmp_errors++;
+			p->c.icmp_unmatched++;
+		}
 	}
-	return -ECONNREFUSED;
+	return -e;
 }
 
 /* The send time, on both clocks, read just before the send. */
@@ -536,27 +688,35 @@ static void stamp(struct slot *s)
 	clock_realtime(&s->sent_real);
 }
 
+static bool tcp_failed(probe *p, int fd, int e, struct probe_done *d);
+
 static int send_tcp(probe *p, struct slot *s)
 {
 	int fd = socket(p->o.addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && p->recverr && sock_recverr_on(fd, p->o.addr.ss_family) < 0)
+		p->recverr = false; /* reasons from the errno alone */
 	stamp(s);
 	if (fd < 0)
 		return -errno;
-	if (connect(fd, (const struct sockaddr *)&p->o.addr,
-		    addr_len((const struct sockaddr *)&p->o.addr)) == 0) {
+	int rc = connect(fd, (const struct sockaddr *)&p->o.addr,
+			 addr_len((const struct sockaddr *)&p->o.addr));
+	int e = rc == 0 ? 0 : errno;
+	if (e != EINPROGRESS) {
+		/* Done at once: connected, or refused (a RST, an ICMP error)
+		 * before connect() returned, said as later; a local error
+		 * (no route...) is an error of the send. */
 		struct probe_done d;
 		fill_done(&d, s, PROBE_R_ANSWER, clock_mono_sec());
+		if (e && !tcp_failed(p, fd, e, &d)) {
+			close(fd);
+			return -e;
+		}
 		close(fd);
 		push_ready(p, &d);
 		s->busy = false;
 		return 0;
 	}
-	int e = errno;
-	if (e != EINPROGRESS) {
-		close(fd);
-		return -e;
-	}
-	int rc = add_fd(p, fd, s->seq, EPOLLOUT);
+	rc = add_fd(p, fd, s->seq, EPOLLOUT);
 	if (rc < 0) {
 		close(fd);
 		return rc;
@@ -623,7 +783,7 @@ static bool match_reply(probe *p, const uint8_t *buf, size_t len, const struct t
 {
 	struct slot *s = NULL;
 	uint8_t result = PROBE_R_ANSWER;
-	char why[32] = "";
+	char why[PROBE_WHY_LEN] = "";
 	switch (p->o.kind) {
 	case PROBE_NTP: {
 		struct ntp_pkt pkt;
@@ -635,8 +795,15 @@ static bool match_reply(probe *p, const uint8_t *buf, size_t len, const struct t
 			if (p->ring[i].busy && p->ring[i].xmt == pkt.org_ts)
 				s = &p->ring[i];
 		if (s && ntp_is_kod(&pkt)) {
+			/* The kiss code, printable ASCII only: it is from the
+			 * wire and goes to the output. */
+			char code[5] = "";
+			for (size_t i = 0; i < 4 && pkt.refid[i]; i++)
+				code[i] = pkt.refid[i] >= 0x20 && pkt.refid[i] <= 0x7e
+						  ? (char)pkt.refid[i]
+						  : '.';
 			result = PROBE_R_ERROR;
-			str_format(why, sizeof why, "kiss-o'-death %.4s", (const char *)pkt.refid);
+			str_format(why, sizeof why, "kiss-o'-death %s", code);
 		}
 		break;
 	}
@@ -684,7 +851,77 @@ static bool match_reply(probe *p, const uint8_t *buf, size_t len, const struct t
 	return true;
 }
 
-/* Reads the shared socket until it is empty or n == max. */
+/* The oldest probe in flight, or NULL. */
+static struct slot *oldest(probe *p)
+{
+	struct slot *o = NULL;
+	for (size_t i = 0; i < p->cap; i++)
+		if (p->ring[i].busy && (!o || p->ring[i].seq < o->seq))
+			o = &p->ring[i];
+	return o;
+}
+
+/* The probe an ICMP error on the shared socket is about: the one whose key
+ * the request it quotes (q, len bytes from after the UDP header) carries --
+ * the NTP transmit timestamp (octets 40 to 47), the DNS ID (octets 0 and 1)
+ * -- or, if it quotes too little for that, the oldest probe in flight.  Only
+ * a probe sent before the error came; NULL if there is none. */
+static struct slot *error_slot(probe *p, const uint8_t *q, size_t len, const struct sock_err *se)
+{
+	struct rd r = rd_make(q, len);
+	struct slot *s = NULL;
+	if (p->o.kind == PROBE_NTP) {
+		rd_skip(&r, 40);
+		uint64_t xmt = rd_be64(&r);
+		for (size_t i = 0; i < p->cap && !r.bad && !s; i++)
+			if (p->ring[i].busy && p->ring[i].xmt == xmt)
+				s = &p->ring[i];
+	} else if (p->o.kind == PROBE_DNS) {
+		uint16_t id = rd_be16(&r);
+		for (size_t i = 0; i < p->cap && !r.bad && !s; i++)
+			if (p->ring[i].busy && p->ring[i].id == id)
+				s = &p->ring[i];
+	} else {
+		return NULL;
+	}
+	if (r.bad)
+		s = oldest(p);
+	if (s && se->have_rx && clock_ts_diff(&se->rx, &s->sent_real) < 0)
+		return NULL; /* sent after the error came: not its probe */
+	return s;
+}
+
+/* Takes one error off the shared socket's error queue: 1 and *d if it ends
+ * a probe, 0 if it ends none (counted), -1 if the queue is empty. */
+static int read_error(probe *p, struct probe_done *d)
+{
+	uint8_t buf[RECV_BUF];
+	struct sock_err se;
+	ssize_t got;
+	do
+		got = sock_recv_err(p->fd, buf, sizeof buf, &se);
+	while (got < 0 && errno == EINTR);
+	if (got < 0)
+		return -1;
+	double now = clock_mono_sec();
+	char why[PROBE_WHY_LEN];
+	if (!probe_err_reason(&se.ee, (const struct sockaddr *)&se.offender, why, sizeof why))
+		return 0; /* the local stack's: the send() that caused it failed */
+	p->c.icmp_errors++;
+	struct slot *s = error_slot(p, buf, (size_t)got, &se);
+	if (!s) {
+		p->c.icmp_unmatched++;
+		return 0;
+	}
+	fill_done(d, s, PROBE_R_ERROR, reply_time(s, &se.rx, se.have_rx, now));
+	d->err = (int)se.ee.ee_errno;
+	str_copy(d->why, why, sizeof d->why);
+	slot_free(s);
+	return 1;
+}
+
+/* Reads the shared socket until it is empty or n == max: the replies, then
+ * the errors queued. */
 static size_t read_shared(probe *p, struct probe_done *out, size_t n, size_t max)
 {
 	while (n < max) {
@@ -698,9 +935,14 @@ static size_t read_shared(probe *p, struct probe_done *out, size_t n, size_t max
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				break;
-			/* An ICMP error for the connected socket: it does not
-			 * say which probe it answers; they time out. */
-			p->c.icmp_errors++;
+			/* An ICMP error for the connected socket, reported
+			 * once: its details wait on the error queue.  Without
+			 * that (a ping socket), it does not say which probe it
+			 * answers; they time out. */
+			if (!p->recverr) {
+				p->c.icmp_errors++;
+				p->c.icmp_unmatched++;
+			}
 			continue;
 		}
 		if (truncated) {
@@ -710,7 +952,43 @@ static size_t read_shared(probe *p, struct probe_done *out, size_t n, size_t max
 		if (match_reply(p, buf, (size_t)got, &rx, have_rx, now, &out[n]))
 			n++;
 	}
+	while (p->recverr && n < max) {
+		int rc = read_error(p, &out[n]);
+		if (rc < 0)
+			break;
+		n += (size_t)rc;
+	}
 	return n;
+}
+
+/* Why a TCP connect() on fd failed with e, into d (PROBE_R_ERROR): the ICMP
+ * error on its error queue, said as for UDP; else a refusal (RST, no ICMP
+ * error: ECONNREFUSED) or the local stack's errno.  Returns true if the
+ * network said so (an ICMP error or a RST), false for a local error. */
+static bool tcp_failed(probe *p, int fd, int e, struct probe_done *d)
+{
+	d->result = PROBE_R_ERROR;
+	d->err = e;
+	while (p->recverr) {
+		uint8_t buf[64];
+		struct sock_err se;
+		ssize_t got = sock_recv_err(fd, buf, sizeof buf, &se);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			break;
+		if (probe_err_reason(&se.ee, (const struct sockaddr *)&se.offender, d->why,
+				     sizeof d->why)) {
+			p->c.icmp_errors++;
+			return true;
+		}
+	}
+	if (e == ECONNREFUSED) {
+		str_copy(d->why, "refused (RST)", sizeof d->why);
+		return true;
+	}
+	str_format(d->why, sizeof d->why, "cannot connect: %s", strerror(e));
+	return false;
 }
 
 /* A TCP probe's socket turned writable or failed. */
@@ -726,11 +1004,9 @@ static bool tcp_done(probe *p, uint64_t seq, struct probe_done *d)
 		e = errno;
 	if (e == EINPROGRESS || e == EALREADY)
 		return false;
-	fill_done(d, s, e == 0 ? PROBE_R_ANSWER : PROBE_R_ERROR, now);
-	if (e) {
-		d->err = e;
-		str_copy(d->why, e == ECONNREFUSED ? "refused" : strerror(e), sizeof d->why);
-	}
+	fill_done(d, s, PROBE_R_ANSWER, now);
+	if (e)
+		tcp_failed(p, s->fd, e, d);
 	slot_free(s);
 	return true;
 }

@@ -9,7 +9,8 @@
  *         same opcode and question (as dig checks); NOERROR and NXDOMAIN are
  *         answers, other RCODEs (SERVFAIL, REFUSED, ...) error replies.
  *   TCP   a non-blocking connect() per probe; the handshake completing is the
- *         answer, a refusal (RST) an error reply; the socket is closed at once.
+ *         answer, a refusal (RST) or an ICMP error an error reply; the socket
+ *         is closed at once.
  *   ICMP  an echo request (RFC 792, RFC 4443) on a ping socket
  *         (SOCK_DGRAM/IPPROTO_ICMP, allowed by net.ipv4.ping_group_range) or
  *         else a raw socket (CAP_NET_RAW); the reply must carry the sequence
@@ -18,8 +19,17 @@
  *
  * Send times are read on the monotonic clock (common/clock) just before the
  * send; UDP and ICMP replies are timed by the kernel (SO_TIMESTAMPNS), a TCP
- * handshake when its socket turns writable.  An ICMP error to a UDP probe
- * does not end it: it times out.  Reply parsing goes through struct rd only.
+ * handshake when its socket turns writable.  Reply parsing goes through
+ * struct rd only.
+ *
+ * ICMP errors (destination unreachable, administratively prohibited, time
+ * exceeded...) to NTP, DNS and TCP probes end them at once as failed, with
+ * the error and its sender as the reason: the sockets have IP_RECVERR (or
+ * IPV6_RECVERR) and their error queue is read (ip(7)).  On the shared UDP
+ * socket an error is matched to its probe by the request it quotes (the
+ * transmit timestamp, the DNS ID); when it quotes too little of it (only the
+ * UDP header, as old routers do), to the oldest probe in flight.  Either way
+ * only to a probe sent before the error came.
  */
 #ifndef SUNDIAL_NET_PROBE_H
 #define SUNDIAL_NET_PROBE_H
@@ -30,6 +40,8 @@
 #include <sys/socket.h>
 
 enum probe_kind { PROBE_NTP = 0, PROBE_DNS, PROBE_TCP, PROBE_ICMP };
+
+struct sock_extended_err; /* <linux/errqueue.h> */
 
 typedef struct probe probe;
 
@@ -43,23 +55,29 @@ struct probe_opts {
 /* What became of one probe. */
 enum probe_result {
 	PROBE_R_ANSWER = 0, /* a good answer */
-	PROBE_R_ERROR,	    /* an error came back: refused, SERVFAIL, kiss-o'-death */
+	PROBE_R_ERROR,	    /* an error came back: refused, an ICMP error, SERVFAIL,
+			       kiss-o'-death */
 };
+
+#define PROBE_WHY_LEN 96 /* a reason with its NUL */
 
 struct probe_done {
 	uint64_t seq;
-	uint8_t result; /* enum probe_result */
-	int err;	/* PROBE_R_ERROR from the kernel: the errno (ECONNREFUSED...) */
-	char why[32];	/* PROBE_R_ERROR: what came back, for people ("REFUSED") */
-	double at;	/* monotonic time of the answer (seconds) */
-	double rtt;	/* at - send time */
+	uint8_t result;		 /* enum probe_result */
+	int err;		 /* PROBE_R_ERROR from the kernel: the errno (ECONNREFUSED...) */
+	char why[PROBE_WHY_LEN]; /* PROBE_R_ERROR: what came back, for people: "REFUSED",
+				    "port unreachable from 192.0.2.1", "refused (RST)" */
+	double at;		 /* monotonic time of the answer (seconds) */
+	double rtt;		 /* at - send time */
 };
 
-/* Counters of what matched no probe. */
+/* Counters of what matched no probe, and of ICMP errors. */
 struct probe_counters {
-	uint64_t unmatched;   /* replies for no probe in flight (late, foreign, duplicate) */
-	uint64_t malformed;   /* replies that did not parse */
-	uint64_t icmp_errors; /* ICMP errors reported on the UDP socket */
+	uint64_t unmatched;	 /* replies for no probe in flight (late, foreign, duplicate) */
+	uint64_t malformed;	 /* replies that did not parse */
+	uint64_t icmp_errors;	 /* ICMP errors reported on the probe sockets (UDP and TCP) */
+	uint64_t icmp_unmatched; /* of those, errors for no probe in flight (it had timed
+				    out or been answered) or not read in detail */
 };
 
 /* Opens a prober for o (copied; dns_name is copied too).  Returns 0 and
@@ -94,6 +112,21 @@ void probe_expire(probe *p, double sent_before);
 
 /* The counters so far (borrowed until probe_close). */
 const struct probe_counters *probe_counters(const probe *p);
+
+/* --- errors from a socket's error queue, pure; exported for the tests --- */
+
+/* What the error ee (from an error queue, with IP_RECVERR) says, for people,
+ * into buf (NUL-terminated, cut to len).  offender is who sent it (NULL or
+ * AF_UNSPEC: not known).  An ICMP error (RFC 792, RFC 1812 section
+ * 5.2.7.1; ICMPv6: RFC 4443 section 3) is named with its sender:
+ * "port unreachable from 192.0.2.1", "administratively prohibited from
+ * 2001:db8::1", "fragmentation needed (MTU 1400) from 192.0.2.254",
+ * "ICMP type 42 code 1" for one without a name; any other error by its
+ * errno: "local error: Message too long".  Returns true for an ICMP error (an
+ * answer from the path or the target: it ends a probe), false for the others
+ * (the local stack's: its send() said so already). */
+bool probe_err_reason(const struct sock_extended_err *ee, const struct sockaddr *offender,
+		      char *buf, size_t len);
 
 /* --- DNS messages (RFC 1035 section 4.1), pure; exported for the tests --- */
 

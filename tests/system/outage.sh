@@ -6,11 +6,19 @@
 # requests on input, then deleted): the outage measured must be 2.0 s within
 # 0.2 s (plus what nft itself adds to the block, measured) and between the
 # block's shortest and longest length plus two probe intervals, and be
-# reported exactly once; nothing is reported when nothing is
-# blocked.  Also: the rate floor and ceiling and other usage errors (exit
-# 64), SIGINT and SIGTERM end a run with its summary, an ICMP echo over a
-# ping socket, and a clear message when neither a ping nor a raw socket is
-# allowed.  About 20 s.
+# reported exactly once, its probes timed out; nothing is reported when
+# nothing is blocked.  Then NTP and DNS over IPv4 and IPv6, and TCP, are
+# blocked for 2.0 s with nftables "reject" rules (ICMP port unreachable,
+# ICMPv6 port unreachable, icmpx administratively prohibited and host
+# unreachable): the outage is measured just as well, and every probe of it
+# failed with the ICMP error the rule sends, named with its sender, none
+# timed out.  A UDP port where nothing listens: the kernel's port
+# unreachable fails every probe at once (none times out, although the
+# timeout is longer than the run), and a closed TCP port: refused by a RST.
+# Also: the rate floor and ceiling and other usage errors (exit 64), SIGINT
+# and SIGTERM end a run with its summary, an ICMP echo over a ping socket,
+# and a clear message when neither a ping nor a raw socket is allowed.
+# About 30 s.
 
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -59,16 +67,20 @@ start_tcp_fake tcp close
 TCP_PORT=$FAKE_TCP_PORT
 DNS_PORT=$(free_udp_port)
 _spawn dns "$PYTHON" -c '
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.1", int(sys.argv[1])))
+import select, socket, sys
+socks = []
+for fam, host in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
+    s = socket.socket(fam, socket.SOCK_DGRAM)
+    s.bind((host, int(sys.argv[1])))
+    socks.append(s)
 print("ready", flush=True)
 while True:
-    q, a = s.recvfrom(512)
-    if len(q) < 12 or q[2] & 0x80:
-        continue
-    # QR, AA, RD as asked, RA; NOERROR; the question echoed, no answer (NODATA)
-    s.sendto(q[:2] + bytes([0x84 | (q[2] & 1), 0x80]) + q[4:6] + bytes(6) + q[12:], a)
+    for s in select.select(socks, [], [])[0]:
+        q, a = s.recvfrom(512)
+        if len(q) < 12 or q[2] & 0x80:
+            continue
+        # QR, AA, RD as asked, RA; NOERROR; the question echoed, no answer (NODATA)
+        s.sendto(q[:2] + bytes([0x84 | (q[2] & 1), 0x80]) + q[4:6] + bytes(6) + q[12:], a)
 ' "$DNS_PORT"
 for _ in $(seq 1 50); do
 	grep -q ready "$T/dns/out" 2>/dev/null && break
@@ -78,6 +90,8 @@ grep -q ready "$T/dns/out" || _daemon_failed dns "not ready after 5 s"
 
 NTP_T=ntp://127.0.0.1:$CHRONYD_PORT
 DNS_T=dns://127.0.0.1:$DNS_PORT
+NTP6_T="ntp://[::1]:$CHRONYD_PORT"
+DNS6_T="dns://[::1]:$DNS_PORT"
 TCP_T=tcp://127.0.0.1:$TCP_PORT
 ICMP_T=icmp://127.0.0.1
 
@@ -92,7 +106,42 @@ start_bg() {
 	PIDS[$name]=$!
 }
 
-# wait_bg NAME: waits for it; RC, OUT, ERR as run_sundial sets them.
+# jload: every field of the JSON document in $T/out into JV, by the paths
+# jf takes (outages.0.lost), printed as jf prints them; jv PATH and
+# jvis PATH WANT NAME then read it like jf and jis, without starting python
+# for each field (the runs below check about 250).
+declare -A JV
+jload() {
+	local k v
+	JV=()
+	while IFS=$'\t' read -r k v; do
+		JV[$k]=$v
+	done < <("$PYTHON" - "$T/out" <<'EOF'
+import json, sys
+try:
+    doc = json.load(open(sys.argv[1]))
+except Exception:
+    sys.exit(0)
+def show(d):
+    if d is None: return "null"
+    if isinstance(d, bool): return "true" if d else "false"
+    if isinstance(d, (dict, list)): return json.dumps(d)
+    return str(d)
+def walk(path, d):
+    if path:
+        print(path + "\t" + show(d).replace("\t", " ").replace("\n", " "))
+    items = d.items() if isinstance(d, dict) else enumerate(d) if isinstance(d, list) else ()
+    for k, v in items:
+        walk(path + "." + str(k) if path else str(k), v)
+walk("", doc)
+EOF
+	)
+}
+jv() { printf '%s\n' "${JV[$1]-<missing>}"; }
+jvis() { is "$(jv "$1")" "$2" "$3"; }
+
+# wait_bg NAME: waits for it; RC, OUT, ERR as run_sundial sets them, and its
+# JSON (if any) for jv.
 wait_bg() {
 	wait "${PIDS[$1]}"
 	RC=$?
@@ -103,6 +152,7 @@ wait_bg() {
 	if grep -Eq 'ERROR: (Address|Leak|Memory|Thread)Sanitizer|runtime error:' "$T/$1.err"; then
 		not_ok "$1 runs clean under the sanitizers" "$(head -n 40 "$T/$1.err")"
 	fi
+	jload
 }
 
 # --- nothing blocked: no outage ---------------------------------------------
@@ -115,16 +165,18 @@ for m in ntp dns tcp icmp; do
 	wait_bg "q_$m"
 	is "$RC" 0 "$m, nothing blocked: exit 0"
 	if ! json_valid "$T/out"; then not_ok "$m, nothing blocked: valid JSON"; show_run; continue; fi
-	jis outage_count 0 "$m, nothing blocked: no outage"
-	jis lost 0 "$m, nothing blocked: nothing lost"
-	jis failed 0 "$m, nothing blocked: no error reply"
-	num_is "$(jf sent)" '>=' 19 "$m, nothing blocked: about 20 probes sent in 2 s at 10/s ($(jf sent))"
-	num_is "$(jf sent)" '<=' 21 "$m, nothing blocked: not more than 21 sent"
-	is "$(jf answered)" "$(jf sent)" "$m, nothing blocked: every probe answered"
-	num_is "$(jf rtt.max)" '<' 0.05 "$m, nothing blocked: rtt on loopback below 50 ms ($(jf rtt.max))"
-	jis method "$m" "$m, nothing blocked: method $m"
+	jvis outage_count 0 "$m, nothing blocked: no outage"
+	jvis lost 0 "$m, nothing blocked: nothing lost"
+	jvis failed 0 "$m, nothing blocked: no error reply"
+	num_is "$(jv sent)" '>=' 19 "$m, nothing blocked: about 20 probes sent in 2 s at 10/s ($(jv sent))"
+	num_is "$(jv sent)" '<=' 21 "$m, nothing blocked: not more than 21 sent"
+	is "$(jv answered)" "$(jv sent)" "$m, nothing blocked: every probe answered"
+	num_is "$(jv rtt.max)" '<' 0.05 "$m, nothing blocked: rtt on loopback below 50 ms ($(jv rtt.max))"
+	jvis method "$m" "$m, nothing blocked: method $m"
+	jvis icmp_errors 0 "$m, nothing blocked: no ICMP error"
+	jvis reasons '[]' "$m, nothing blocked: no reason"
 done
-jis probe "ICMP echo (raw socket)" "icmp as root without ping sockets: a raw socket"
+jvis probe "ICMP echo (raw socket)" "icmp as root without ping sockets: a raw socket"
 
 # --- each service blocked for 2.0 s -----------------------------------------
 
@@ -139,31 +191,38 @@ table inet sundial_outage {
 	}
 }
 EOF
+# block FILE TABLE: after 1.5 s, adds the nft table TABLE from FILE for
+# BLOCK s, then deletes it; sets D_MIN, D_MAX and TOL_EFF for in_range.
+block() {
+	local file=$1 table=$2 t0 t1 t2 t3 g_lo g_hi
+	sleep 1.5
+	t0=$(date +%s.%N)
+	nft -f "$file" || not_ok "nft: cannot add the table $table"
+	t1=$(date +%s.%N)
+	sleep "$BLOCK"
+	t2=$(date +%s.%N)
+	nft delete table inet "$table" || not_ok "nft: cannot delete the table $table"
+	t3=$(date +%s.%N)
+	# The block took effect somewhere in [t0, t1] and ended somewhere in
+	# [t2, t3]: it lasted between g_lo and g_hi.  An outage runs from the
+	# last answer before to the first after, so it measures the block plus
+	# up to two probe intervals (0.1 s each) less the loopback RTTs: between
+	# g_lo - 5 ms and g_hi + 0.2 s + 5 ms.  And it must be BLOCK +- TOL, the
+	# tolerance widened by what nft itself added to the block beyond BLOCK.
+	g_lo=$(awk -v a="$t1" -v b="$t2" 'BEGIN { printf "%.4f", b - a }')
+	g_hi=$(awk -v a="$t0" -v b="$t3" 'BEGIN { printf "%.4f", b - a }')
+	D_MIN=$(awk -v g="$g_lo" 'BEGIN { printf "%.4f", g - 0.005 }')
+	D_MAX=$(awk -v g="$g_hi" 'BEGIN { printf "%.4f", g + 0.205 }')
+	TOL_EFF=$(awk -v t="$TOL" -v g="$g_hi" -v b="$BLOCK" 'BEGIN { x = g - b; printf "%.4f", t + (x > 0 ? x : 0) }')
+	diag "$table: blocked for between $g_lo and $g_hi s: an outage must measure $D_MIN to $D_MAX s, and $BLOCK +- $TOL_EFF s"
+}
+
 start_bg b_ntp -r 10 -d 6 --json "$NTP_T"
 start_bg b_ntp_text -r 10 -d 6 "$NTP_T"
 start_bg b_dns -r 10 -d 6 --json "$DNS_T"
 start_bg b_tcp -r 10 -d 6 --json "$TCP_T"
 start_bg b_icmp -r 10 -d 6 --json "$ICMP_T"
-sleep 1.5
-t0=$(date +%s.%N)
-nft -f "$T/block.nft" || not_ok "nft: cannot add the blocking table"
-t1=$(date +%s.%N)
-sleep "$BLOCK"
-t2=$(date +%s.%N)
-nft delete table inet sundial_outage || not_ok "nft: cannot delete the blocking table"
-t3=$(date +%s.%N)
-# The block took effect somewhere in [t0, t1] and ended somewhere in
-# [t2, t3]: it lasted between G_LO and G_HI.  An outage runs from the last
-# answer before to the first after, so it measures the block plus up to two
-# probe intervals (0.1 s each) less the loopback RTTs: between G_LO - 5 ms and
-# G_HI + 0.2 s + 5 ms.  And it must be BLOCK +- TOL, the tolerance widened
-# by what nft itself added to the block beyond BLOCK.
-G_LO=$(awk -v a="$t1" -v b="$t2" 'BEGIN { printf "%.4f", b - a }')
-G_HI=$(awk -v a="$t0" -v b="$t3" 'BEGIN { printf "%.4f", b - a }')
-D_MIN=$(awk -v g="$G_LO" 'BEGIN { printf "%.4f", g - 0.005 }')
-D_MAX=$(awk -v g="$G_HI" 'BEGIN { printf "%.4f", g + 0.205 }')
-TOL_EFF=$(awk -v t="$TOL" -v g="$G_HI" -v b="$BLOCK" 'BEGIN { x = g - b; printf "%.4f", t + (x > 0 ? x : 0) }')
-diag "blocked for between $G_LO and $G_HI s: an outage must measure $D_MIN to $D_MAX s, and $BLOCK +- $TOL_EFF s"
+block "$T/block.nft" sundial_outage
 
 # in_range NAME D: D within [D_MIN, D_MAX] and BLOCK +- TOL_EFF.
 in_range() {
@@ -176,16 +235,19 @@ for m in ntp dns tcp icmp; do
 	wait_bg "b_$m"
 	is "$RC" 1 "$m, blocked $BLOCK s: exit 1 (an outage)"
 	if ! json_valid "$T/out"; then not_ok "$m, blocked: valid JSON"; show_run; continue; fi
-	jis outage_count 1 "$m, blocked $BLOCK s: exactly one outage"
-	in_range "$m, blocked $BLOCK s" "$(jf outages.0.duration)"
-	lost=$(jf outages.0.lost)
+	jvis outage_count 1 "$m, blocked $BLOCK s: exactly one outage"
+	in_range "$m, blocked $BLOCK s" "$(jv outages.0.duration)"
+	lost=$(jv outages.0.lost)
 	num_is "$lost" '>=' 18 "$m, blocked: about 20 probes lost ($lost)"
 	num_is "$lost" '<=' 22 "$m, blocked: not more than 22 lost"
-	jis outages.0.ended true "$m, blocked: the outage ended"
-	jis outages.0.failed 0 "$m, blocked: dropped, not refused"
-	num_is "$(jf outages.0.last_answer.rtt)" '<' 0.05 "$m, blocked: rtt before it ($(jf outages.0.last_answer.rtt))"
-	num_is "$(jf outages.0.first_answer.rtt)" '<' 0.05 "$m, blocked: rtt after it ($(jf outages.0.first_answer.rtt))"
-	jis isolated 0 "$m, blocked: no isolated loss"
+	jvis outages.0.ended true "$m, blocked: the outage ended"
+	jvis outages.0.failed 0 "$m, blocked: dropped, not refused"
+	jvis outages.0.timeouts "$lost" "$m, blocked: every probe of it timed out"
+	jvis outages.0.first_reason timeout "$m, blocked: its first reason: timeout"
+	jvis outages.0.reasons '[]' "$m, blocked: no error reason"
+	num_is "$(jv outages.0.last_answer.rtt)" '<' 0.05 "$m, blocked: rtt before it ($(jv outages.0.last_answer.rtt))"
+	num_is "$(jv outages.0.first_answer.rtt)" '<' 0.05 "$m, blocked: rtt after it ($(jv outages.0.first_answer.rtt))"
+	jvis isolated 0 "$m, blocked: no isolated loss"
 	like "$ERR" "^outage 1: [0-9.]+ s without an answer" "$m, --json: the outage line on stderr"
 done
 wait_bg b_ntp_text
@@ -197,6 +259,114 @@ d=$(printf '%s\n' "$line" | sed -E 's/^outage 1: ([0-9.]+) s.*/\1/')
 in_range "ntp text" "$d"
 like "$OUT" "summary: NTP 127.0.0.1 port $CHRONYD_PORT, 10 probes/s for 6\.[0-9] s: [0-9]+ sent" "ntp text: the summary"
 like "$OUT" "outages: 1 \(3 or more lost in a row\), longest [0-9.]+ s" "ntp text: the outage count in the summary"
+if grep -q '^failed: ' "$T/out"; then not_ok "ntp text: no 'failed:' line when nothing failed"; else ok "ntp text: no 'failed:' line when nothing failed"; fi
+
+# --- rejected with ICMP errors for 2.0 s; nothing listening ------------------
+
+# NTP: ICMP and ICMPv6 port unreachable (per family); DNS: icmpx
+# administratively prohibited (ICMP type 3 code 13, ICMPv6 type 1 code 1);
+# TCP: icmpx host unreachable (ICMP type 3 code 1).  The rejects come from
+# the namespace's own stack: their sender is the loopback address.
+cat >"$T/reject.nft" <<EOF
+table inet sundial_reject {
+	chain input {
+		type filter hook input priority 0; policy accept;
+		meta nfproto ipv4 udp dport $CHRONYD_PORT reject with icmp type port-unreachable
+		meta nfproto ipv6 udp dport $CHRONYD_PORT reject with icmpv6 type port-unreachable
+		udp dport $DNS_PORT reject with icmpx type admin-prohibited
+		tcp dport $TCP_PORT tcp flags syn reject with icmpx type host-unreachable
+	}
+}
+EOF
+CLOSED_UDP=$(free_udp_port)
+start_bg r_ntp4 -r 10 -d 6 --json "$NTP_T"
+start_bg r_ntp6 -r 10 -d 6 --json "$NTP6_T"
+start_bg r_dns4 -r 10 -d 6 --json "$DNS_T"
+start_bg r_dns6 -r 10 -d 6 --json "$DNS6_T"
+start_bg r_dns6_text -r 10 -d 6 "$DNS6_T"
+start_bg r_tcp4 -r 10 -d 6 --json "$TCP_T"
+# Nothing listens on CLOSED_UDP: the kernel answers port unreachable at
+# once.  The timeout (5 s) is longer than the run (1 s): were the ICMP
+# errors not read, every probe would time out (a run with -d lasts until
+# its last probe is answered or timed out) and count as lost.
+start_bg c_ntp4 -r 20 -d 1 -t 5 --json "ntp://127.0.0.1:$CLOSED_UDP"
+start_bg c_ntp6 -r 20 -d 1 -t 5 --json "ntp://[::1]:$CLOSED_UDP"
+start_bg c_dns4 -r 20 -d 1 -t 5 --json "dns://127.0.0.1:$CLOSED_UDP"
+start_bg c_dns6 -r 20 -d 1 -t 5 --json "dns://[::1]:$CLOSED_UDP"
+start_bg c_ntp_text -r 20 -d 1 -t 5 "ntp://127.0.0.1:$CLOSED_UDP"
+block "$T/reject.nft" sundial_reject
+
+# rejected NAME WANT_REASON: the checks of a run rejected for BLOCK s.
+rejected() {
+	local name=$1 want=$2 lost
+	wait_bg "$name"
+	is "$RC" 1 "$name, rejected $BLOCK s: exit 1 (an outage)"
+	if ! json_valid "$T/out"; then not_ok "$name: valid JSON"; show_run; return; fi
+	jvis outage_count 1 "$name, rejected: exactly one outage"
+	in_range "$name, rejected $BLOCK s" "$(jv outages.0.duration)"
+	lost=$(jv outages.0.lost)
+	num_is "$lost" '>=' 18 "$name, rejected: about 20 probes without an answer ($lost)"
+	num_is "$lost" '<=' 22 "$name, rejected: not more than 22"
+	jvis outages.0.ended true "$name, rejected: the outage ended"
+	jvis outages.0.failed "$lost" "$name, rejected: every probe of it failed"
+	jvis outages.0.timeouts 0 "$name, rejected: none timed out"
+	jvis outages.0.first_reason "$want" "$name, rejected: its first reason: $want"
+	jvis outages.0.reasons.0.reason "$want" "$name, rejected: the reason counted"
+	jvis outages.0.reasons.0.count "$lost" "$name, rejected: for every probe of it"
+	jvis outages.0.reasons.1 '<missing>' "$name, rejected: no other reason"
+	jvis lost 0 "$name, rejected: no probe of the run timed out"
+	jvis failed "$lost" "$name, rejected: the run's failed probes are the outage's"
+	jvis reasons.0.reason "$want" "$name, rejected: the run's reason"
+	jvis isolated 0 "$name, rejected: no isolated loss"
+	jvis icmp_unmatched 0 "$name, rejected: every ICMP error matched its probe"
+	jvis icmp_errors "$lost" "$name, rejected: one ICMP error per probe"
+	like "$ERR" "^outage 1: [0-9.]+ s without an answer, $lost probes lost \($lost $want\), last answer" "$name, --json: the outage line with its reason on stderr"
+}
+rejected r_ntp4 "port unreachable from 127.0.0.1"
+rejected r_ntp6 "port unreachable from ::1"
+rejected r_dns4 "administratively prohibited from 127.0.0.1"
+rejected r_dns6 "administratively prohibited from ::1"
+rejected r_tcp4 "host unreachable from 127.0.0.1"
+wait_bg r_dns6_text
+is "$RC" 1 "dns6 text, rejected: exit 1"
+line=$(grep '^outage ' "$T/out")
+like "$line" "^outage 1: [0-9]+\.[0-9]{3} s without an answer, ([0-9]+) probes lost \(([0-9]+) administratively prohibited from ::1\), last answer 20[0-9-]+T[0-9:.]+Z \(rtt [0-9.]+ ms\), first after 20[0-9-]+T[0-9:.]+Z \(rtt [0-9.]+ ms\)$" "dns6 text, rejected: the outage line with its reason"
+d=$(printf '%s\n' "$line" | sed -E 's/^outage 1: ([0-9.]+) s.*/\1/')
+in_range "dns6 text, rejected" "$d"
+n=$(printf '%s\n' "$line" | sed -E 's/.* probes lost \(([0-9]+) .*/\1/')
+like "$line" " $n probes lost \($n " "dns6 text, rejected: every probe lost by that reason ($n)"
+like "$OUT" "^failed: $n administratively prohibited from ::1$" "dns6 text, rejected: the summary's failed line"
+
+# closed NAME WANT_REASON: the checks of a run to a UDP port where nothing
+# listens.
+closed() {
+	local name=$1 want=$2 sent
+	wait_bg "$name"
+	is "$RC" 2 "$name, nothing listening: exit 2 (no answer at all)"
+	if ! json_valid "$T/out"; then not_ok "$name: valid JSON"; show_run; return; fi
+	sent=$(jv sent)
+	num_is "$sent" '>=' 19 "$name, nothing listening: about 20 probes sent ($sent)"
+	jvis answered 0 "$name, nothing listening: nothing answered"
+	jvis lost 0 "$name, nothing listening: no probe waited for the timeout"
+	jvis in_flight 0 "$name, nothing listening: none left in flight"
+	jvis failed "$sent" "$name, nothing listening: every probe failed"
+	jvis reasons.0.reason "$want" "$name, nothing listening: $want"
+	jvis reasons.0.count "$sent" "$name, nothing listening: for every probe"
+	jvis outage_count 1 "$name, nothing listening: one outage"
+	jvis outages.0.ended false "$name, nothing listening: still on at the end"
+	jvis outages.0.timeouts 0 "$name, nothing listening: none of it timed out"
+	jvis outages.0.first_reason "$want" "$name, nothing listening: its first reason"
+	jvis icmp_errors "$sent" "$name, nothing listening: one ICMP error per probe"
+}
+closed c_ntp4 "port unreachable from 127.0.0.1"
+closed c_ntp6 "port unreachable from ::1"
+closed c_dns4 "port unreachable from 127.0.0.1"
+closed c_dns6 "port unreachable from ::1"
+wait_bg c_ntp_text
+is "$RC" 2 "ntp text, nothing listening: exit 2"
+like "$OUT" "^outage 1: no answer at all, [0-9.]+ s, ([0-9]+) probes lost \(([0-9]+) port unreachable from 127\.0\.0\.1\)$" "ntp text, nothing listening: the outage line"
+like "$OUT" "summary: NTP 127\.0\.0\.1 port $CLOSED_UDP, 20 probes/s for 1\.[0-9] s: ([0-9]+) sent, 0 answered, 0 lost, ([0-9]+) with an error reply, 0 in flight at the end" "ntp text, nothing listening: the summary"
+like "$OUT" "^failed: [0-9]+ port unreachable from 127\.0\.0\.1$" "ntp text, nothing listening: the summary's failed line"
 
 # --- refused, not dropped: error replies ------------------------------------
 
@@ -206,6 +376,10 @@ is "$RC" 2 "tcp to a closed port: exit 2 (no answer at all)"
 jis answered 0 "tcp to a closed port: nothing answered"
 num_is "$(jf failed)" '>=' 19 "tcp to a closed port: every probe refused ($(jf failed))"
 jis outages.0.ended false "tcp to a closed port: an outage still on at the end"
+jis reasons.0.reason "refused (RST)" "tcp to a closed port: refused by a RST"
+jis reasons.0.count "$(jf failed)" "tcp to a closed port: every probe"
+jis outages.0.first_reason "refused (RST)" "tcp to a closed port: the outage's first reason"
+jis icmp_errors 0 "tcp to a closed port: no ICMP error"
 
 # --- SIGINT and SIGTERM end a run with its summary ---------------------------
 

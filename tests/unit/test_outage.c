@@ -2,11 +2,14 @@
  * the prober (net/probe): isolated losses against outages and the min_lost
  * boundary, duration and RTT before and after, answers out of order, late
  * answers, error replies, outages at the start and at the end, probes still
- * in flight at the end, the order checks; a randomised comparison with a
- * brute-force reference (TEST_SEED=n replays a run); DNS query encoding
- * (known answers, bad names) and the reply checks' rejections (truncated
- * header or question, wrong ID, QR not set, opcode, question), with every
- * truncation of a good reply and random bytes. */
+ * in flight at the end, the order checks; reasons (timeouts and failures by
+ * reason per outage and per run, the first reason, the table's limit); a
+ * randomised comparison with a brute-force reference (TEST_SEED=n replays a
+ * run); DNS query encoding (known answers, bad names) and the reply checks'
+ * rejections (truncated header or question, wrong ID, QR not set, opcode,
+ * question), with every truncation of a good reply and random bytes; the
+ * reasons said for errors from a socket's error queue (ICMP and ICMPv6
+ * errors by type and code, with and without their sender, local errors). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +22,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <linux/errqueue.h> /* after <time.h>: it uses struct timespec */
 
 #include "analysis/outage.h"
 #include "net/probe.h"
@@ -222,16 +230,118 @@ static void test_failed(void **state)
 	good_run(d, 0, 5);
 	for (uint64_t s = 5; s < 10; s++) {
 		send_at(d, s);
-		assert_int_equal(outage_failed(d, s, (double)s * IV + 0.0005), 0);
+		assert_int_equal(outage_failed(d, s, (double)s * IV + 0.0005, "REFUSED"), 0);
 	}
 	good_run(d, 10, 12);
 	struct outage_event ev[2];
 	assert_int_equal(drain(d, ev, 2), 1); /* no expiry needed */
 	assert_int_equal(ev[0].lost, 5);
 	assert_int_equal(ev[0].failed, 5);
+	assert_int_equal(ev[0].timeouts, 0);
+	assert_string_equal(ev[0].first_reason, "REFUSED");
+	assert_int_equal(ev[0].n_reasons, 1);
+	assert_string_equal(ev[0].reasons[0].why, "REFUSED");
+	assert_int_equal(ev[0].reasons[0].count, 5);
 	assert_int_equal(outage_stats(d)->failed, 5);
 	assert_int_equal(outage_stats(d)->lost, 0);
-	assert_int_equal(outage_failed(d, 3, 1.5), -ENOENT);
+	assert_int_equal(outage_failed(d, 3, 1.5, "REFUSED"), -ENOENT);
+	/* an error after the timeout: lost, like a late answer */
+	send_at(d, 12);
+	assert_int_equal(outage_failed(d, 12, 1.2 + 1.5, "REFUSED"), 0);
+	assert_int_equal(outage_stats(d)->lost, 1);
+	assert_int_equal(outage_stats(d)->failed, 5);
+	outage_free(d);
+}
+
+/* Reasons: an outage of timeouts and two ICMP errors counts each, and says
+ * its first; isolated failures count in the run's table only; NULL and ""
+ * are "error"; a long reason is cut; past OUTAGE_REASONS distinct reasons
+ * new ones are "other". */
+static void test_reasons(void **state)
+{
+	(void)state;
+	outage_det *d = det(3);
+	good_run(d, 0, 5);
+	lost_run(d, 5, 7); /* 5, 6: time out */
+	for (uint64_t s = 7; s < 12; s++) {
+		send_at(d, s);
+		assert_int_equal(outage_failed(d, s, (double)s * IV + 0.0002,
+					       s % 2 ? "port unreachable from 192.0.2.1"
+						     : "host unreachable from 192.0.2.254"),
+				 0);
+	}
+	good_run(d, 12, 14);
+	(void)outage_expire(d, 2.0);
+	struct outage_event ev[2];
+	assert_int_equal(drain(d, ev, 2), 1);
+	assert_int_equal(ev[0].lost, 7);
+	assert_int_equal(ev[0].failed, 5);
+	assert_int_equal(ev[0].timeouts, 2);
+	assert_string_equal(ev[0].first_reason, "timeout");
+	assert_int_equal(ev[0].n_reasons, 2);
+	assert_string_equal(ev[0].reasons[0].why, "port unreachable from 192.0.2.1"); /* 7 */
+	assert_int_equal(ev[0].reasons[0].count, 3);				      /* 7, 9, 11 */
+	assert_string_equal(ev[0].reasons[1].why, "host unreachable from 192.0.2.254");
+	assert_int_equal(ev[0].reasons[1].count, 2);
+	assert_int_equal(ev[0].reasons_other, 0);
+
+	/* An isolated failure, then an outage that starts with a failure. */
+	send_at(d, 14);
+	assert_int_equal(outage_failed(d, 14, 1.401, NULL), 0);
+	good_run(d, 15, 16);
+	for (uint64_t s = 16; s < 19; s++) {
+		send_at(d, s);
+		assert_int_equal(outage_failed(d, s, (double)s * IV + 0.001, ""), 0);
+	}
+	send_at(d, 19); /* times out */
+	good_run(d, 20, 21);
+	(void)outage_expire(d, 3.0);
+	assert_int_equal(drain(d, ev, 2), 1);
+	assert_string_equal(ev[0].first_reason, "error");
+	assert_int_equal(ev[0].timeouts, 1);
+	assert_int_equal(ev[0].n_reasons, 1);
+	assert_string_equal(ev[0].reasons[0].why, "error");
+	assert_int_equal(ev[0].reasons[0].count, 3);
+	const struct outage_stats *st = outage_stats(d);
+	assert_int_equal(st->isolated, 1);
+	assert_int_equal(st->failed, 9);
+	assert_int_equal(st->lost, 3);
+	assert_int_equal(st->n_reasons, 3);
+	assert_string_equal(st->reasons[2].why, "error");
+	assert_int_equal(st->reasons[2].count, 4); /* the isolated one too */
+	assert_int_equal(st->reasons_other, 0);
+	outage_free(d);
+
+	/* The table fills: OUTAGE_REASONS distinct, then "other"; a long
+	 * reason is cut to OUTAGE_REASON_LEN - 1. */
+	d = det(1);
+	char why[200];
+	uint64_t s = 0;
+	for (; s < OUTAGE_REASONS + 3; s++) {
+		send_at(d, s);
+		snprintf(why, sizeof why, "reason %llu %0150d", (unsigned long long)s, 0);
+		assert_int_equal(outage_failed(d, s, (double)s * IV + 0.001, why), 0);
+	}
+	good_run(d, s, s + 1);
+	assert_int_equal(drain(d, ev, 2), 1);
+	assert_int_equal(ev[0].failed, OUTAGE_REASONS + 3);
+	assert_int_equal(ev[0].n_reasons, OUTAGE_REASONS);
+	assert_int_equal(ev[0].reasons_other, 3);
+	assert_int_equal(strlen(ev[0].reasons[0].why), OUTAGE_REASON_LEN - 1);
+	assert_memory_equal(ev[0].reasons[0].why, "reason 0 000", 12);
+	assert_memory_equal(ev[0].first_reason, "reason 0 000", 12);
+	st = outage_stats(d);
+	assert_int_equal(st->n_reasons, OUTAGE_REASONS);
+	assert_int_equal(st->reasons_other, 3);
+	assert_int_equal(st->reasons[OUTAGE_REASONS - 1].count, 1);
+	/* an outage whose first reason is not told apart */
+	send_at(d, s + 1);
+	assert_int_equal(outage_failed(d, s + 1, (double)(s + 1) * IV + 0.001, "one more"), 0);
+	good_run(d, s + 2, s + 3);
+	assert_int_equal(drain(d, ev, 2), 1);
+	assert_string_equal(ev[0].first_reason, "other");
+	assert_int_equal(ev[0].n_reasons, 0);
+	assert_int_equal(ev[0].reasons_other, 1);
 	outage_free(d);
 }
 
@@ -391,6 +501,11 @@ static uint64_t rnd(void)
 
 enum fate { F_GOOD, F_LOST, F_FAILED, F_LATE };
 
+static const char *const rand_why[] = { "port unreachable from 192.0.2.1",
+					"administratively prohibited from 2001:db8::1",
+					"SERVFAIL" };
+#define N_WHY (sizeof rand_why / sizeof rand_why[0])
+
 static void test_random_vs_reference(void **state)
 {
 	(void)state;
@@ -399,7 +514,7 @@ static void test_random_vs_reference(void **state)
 		rnd_state = 1;
 	for (int round = 0; round < 200; round++) {
 		enum { N = 300 };
-		uint8_t fate[N];
+		uint8_t fate[N], why[N];
 		double at[N];
 		unsigned min_lost = 1 + (unsigned)(rnd() % 4);
 		/* Bursts of losses of random lengths. */
@@ -411,27 +526,42 @@ static void test_random_vs_reference(void **state)
 					  : kind == 2 ? F_LOST
 					  : kind == 3 ? (rnd() % 2 ? F_FAILED : F_LOST)
 						      : (rnd() % 2 ? F_LATE : F_GOOD);
+				why[i] = (uint8_t)(rnd() % N_WHY);
 				at[i] = (double)i * IV + (double)(rnd() % 900) / 1000.0;
 				if (fate[i] == F_LATE)
 					at[i] = (double)i * IV + 1.0 +
 						(double)(1 + rnd() % 500) / 1000.0;
 			}
 		}
-		/* Reference: runs of non-good in send order. */
+		/* Reference: runs of non-good in send order, with their
+		 * timeouts and failures by reason. */
 		size_t ref_n = 0, ref_first[N], ref_len[N];
 		bool ref_ended[N];
+		uint64_t ref_to[N], ref_by[N][N_WHY], run_to = 0, run_by[N_WHY] = { 0 };
+		uint64_t all_by[N_WHY] = { 0 }, all_failed = 0;
 		size_t run = 0;
 		for (size_t i = 0; i <= N; i++) {
 			if (i < N && fate[i] != F_GOOD) {
 				run++;
+				if (fate[i] == F_FAILED) {
+					run_by[why[i]]++;
+					all_by[why[i]]++;
+					all_failed++;
+				} else {
+					run_to++;
+				}
 				continue;
 			}
 			if (run >= min_lost) {
 				ref_first[ref_n] = i - run;
 				ref_len[ref_n] = run;
+				ref_to[ref_n] = run_to;
+				memcpy(ref_by[ref_n], run_by, sizeof run_by);
 				ref_ended[ref_n++] = i < N;
 			}
 			run = 0;
+			run_to = 0;
+			memset(run_by, 0, sizeof run_by);
 		}
 		/* Detector: events delivered in time order. */
 		outage_det *d = det(min_lost);
@@ -456,8 +586,9 @@ static void test_random_vs_reference(void **state)
 				assert_int_equal(outage_sent(d, sent, (double)sent * IV), 0);
 			while (q < nq && evq[q].t <= now) {
 				size_t i = evq[q++].i;
-				int rc = fate[i] == F_FAILED ? outage_failed(d, i, at[i])
-							     : outage_answered(d, i, at[i]);
+				int rc = fate[i] == F_FAILED
+						 ? outage_failed(d, i, at[i], rand_why[why[i]])
+						 : outage_answered(d, i, at[i]);
 				assert_true(rc == 0 || rc == -ENOENT);
 			}
 			(void)outage_expire(d, now);
@@ -473,9 +604,32 @@ static void test_random_vs_reference(void **state)
 			if (ev.ended)
 				assert_int_equal(ev.after.seq, ref_first[k] + ref_len[k]);
 			assert_true(ev.duration >= 0 || !ev.have_before || ev.ended);
+			assert_int_equal(ev.timeouts, ref_to[k]);
+			assert_int_equal(ev.failed + ev.timeouts, ev.lost);
+			size_t f = ref_first[k];
+			assert_string_equal(ev.first_reason,
+					    fate[f] == F_FAILED ? rand_why[why[f]] : "timeout");
+			size_t listed = 0;
+			for (size_t w = 0; w < N_WHY; w++)
+				listed += ref_by[k][w] != 0;
+			assert_int_equal(ev.n_reasons, listed);
+			for (size_t r = 0; r < ev.n_reasons; r++) {
+				size_t w = 0;
+				while (w < N_WHY && strcmp(rand_why[w], ev.reasons[r].why) != 0)
+					w++;
+				assert_true(w < N_WHY);
+				assert_int_equal(ev.reasons[r].count, ref_by[k][w]);
+			}
+			assert_int_equal(ev.reasons_other, 0);
 			k++;
 		}
 		assert_int_equal(k, ref_n);
+		const struct outage_stats *st = outage_stats(d);
+		assert_int_equal(st->failed, all_failed);
+		for (size_t r = 0; r < st->n_reasons; r++)
+			for (size_t w = 0; w < N_WHY; w++)
+				if (strcmp(rand_why[w], st->reasons[r].why) == 0)
+					assert_int_equal(st->reasons[r].count, all_by[w]);
 		assert_int_equal(outage_stats(d)->in_flight, 0);
 		outage_free(d);
 	}
@@ -678,6 +832,155 @@ static void test_dns_rejection_loop(void **state)
 	}
 }
 
+/* --- reasons for errors from the error queue --- */
+
+static struct sock_extended_err ee_make(uint8_t origin, uint8_t type, uint8_t code, uint32_t info,
+					uint32_t err)
+{
+	struct sock_extended_err ee;
+	memset(&ee, 0, sizeof ee);
+	ee.ee_errno = err;
+	ee.ee_origin = origin;
+	ee.ee_type = type;
+	ee.ee_code = code;
+	ee.ee_info = info;
+	return ee;
+}
+
+/* The reason for ee from offender (an address, or NULL). */
+static const char *reason(uint8_t origin, uint8_t type, uint8_t code, uint32_t info,
+			  const char *offender, bool *icmp)
+{
+	static char buf[PROBE_WHY_LEN];
+	struct sock_extended_err ee = ee_make(origin, type, code, info, ECONNREFUSED);
+	struct sockaddr_storage ss;
+	memset(&ss, 0, sizeof ss);
+	if (offender && strchr(offender, ':')) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+		s6->sin6_family = AF_INET6;
+		assert_int_equal(inet_pton(AF_INET6, offender, &s6->sin6_addr), 1);
+	} else if (offender) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+		s4->sin_family = AF_INET;
+		assert_int_equal(inet_pton(AF_INET, offender, &s4->sin_addr), 1);
+	}
+	memset(buf, 'x', sizeof buf);
+	*icmp = probe_err_reason(&ee, offender ? (struct sockaddr *)&ss : NULL, buf, sizeof buf);
+	return buf;
+}
+
+static void test_err_reason(void **state)
+{
+	(void)state;
+	bool icmp;
+	/* IPv4: destination unreachable (type 3) */
+	assert_string_equal(reason(SO_EE_ORIGIN_ICMP, 3, 3, 0, "10.0.0.1", &icmp),
+			    "port unreachable from 10.0.0.1");
+	assert_true(icmp);
+	assert_string_equal(reason(SO_EE_ORIGIN_ICMP, 3, 0, 0, "192.0.2.254", &icmp),
+			    "network unreachable from 192.0.2.254");
+	assert_string_equal(reason(SO_EE_ORIGIN_ICMP, 3, 1, 0, NULL, &icmp), "host unreachable");
+	assert_true(icmp);
+	assert_string_equal(reason(SO_EE_ORIGIN_ICMP, 3, 2, 0, NULL, &icmp),
+			    "protocol unreachable");
+	assert_string_equal(reason(SO_EE_ORIGIN_ICMP, 3, 13, 0, "192.0.2.1", &icmp),
+			    "administratively prohibited from 192.0.2.1");
+	assert_string_equal(reason(SO_EE_ORIGIN_ICMP, 3, 9, 0, NULL, &icmp),
+			    "network administratively prohibited");
+	assert_string_equal(reason(SO_EE_ORIGIN_ICMP, 3, 10, 0, NULL, &icmp),
+			    "host administratively prohibited");
+	assert_string_equal(reason(SO_EE_ORIGIN_ICMP, 3, 4, 1400, "192.0.2.254", &icmp),
+			    "fragmentation needed (MTU 1400) from 192.0.2.254");
+	assert_string_equal(reason(SO_EE_ORIGIN_ICMP, 3, 15, 0, NULL, &icmp),
+			    "precedence cutoff in effect");
+	assert_string_equal(reason(SO_EE_ORIGIN_ICMP, 3, 16, 0, NULL, &icmp),
+			    "ICMP type 3 code 16");
+	assert_true(icmp);
+	/* other IPv4 errors */
+	assert_string_equal(reason(SO_EE_ORIGIN_ICMP, 11, 0, 0, "198.51.100.7", &icmp),
+			    "TTL exceeded in transit from 198.51.100.7");
+	assert_string_equal(reason(SO_EE_ORIGIN_ICMP, 11, 1, 0, NULL, &icmp),
+			    "fragment reassembly time exceeded");
+	assert_string_equal(reason(SO_EE_ORIGIN_ICMP, 11, 2, 0, NULL, &icmp),
+			    "ICMP type 11 code 2");
+	assert_string_equal(reason(SO_EE_ORIGIN_ICMP, 12, 0, 0, NULL, &icmp), "parameter problem");
+	assert_string_equal(reason(SO_EE_ORIGIN_ICMP, 4, 0, 0, NULL, &icmp), "source quench");
+	assert_string_equal(reason(SO_EE_ORIGIN_ICMP, 42, 7, 0, "10.0.0.1", &icmp),
+			    "ICMP type 42 code 7 from 10.0.0.1");
+	/* ICMPv6: destination unreachable (type 1) and the others */
+	assert_string_equal(reason(SO_EE_ORIGIN_ICMP6, 1, 4, 0, "2001:db8::1", &icmp),
+			    "port unreachable from 2001:db8::1");
+	assert_true(icmp);
+	assert_string_equal(reason(SO_EE_ORIGIN_ICMP6, 1, 1, 0, "::1", &icmp),
+			    "administratively prohibited from ::1");
+	assert_string_equal(reason(SO_EE_ORIGIN_ICMP6, 1, 0, 0, NULL, &icmp),
+			    "no route to destination");
+	assert_string_equal(reason(SO_EE_ORIGIN_ICMP6, 1, 3, 0, NULL, &icmp),
+			    "address unreachable");
+	assert_string_equal(reason(SO_EE_ORIGIN_ICMP6, 1, 5, 0, NULL, &icmp),
+			    "source address failed ingress/egress policy");
+	assert_string_equal(reason(SO_EE_ORIGIN_ICMP6, 1, 6, 0, NULL, &icmp),
+			    "reject route to destination");
+	assert_string_equal(reason(SO_EE_ORIGIN_ICMP6, 1, 8, 0, NULL, &icmp), "headers too long");
+	assert_string_equal(reason(SO_EE_ORIGIN_ICMP6, 1, 9, 0, NULL, &icmp),
+			    "ICMPv6 type 1 code 9");
+	assert_string_equal(reason(SO_EE_ORIGIN_ICMP6, 2, 0, 1280, "2001:db8::fe", &icmp),
+			    "packet too big (MTU 1280) from 2001:db8::fe");
+	assert_string_equal(reason(SO_EE_ORIGIN_ICMP6, 3, 0, 0, NULL, &icmp),
+			    "hop limit exceeded in transit");
+	assert_string_equal(reason(SO_EE_ORIGIN_ICMP6, 3, 1, 0, NULL, &icmp),
+			    "fragment reassembly time exceeded");
+	assert_string_equal(reason(SO_EE_ORIGIN_ICMP6, 4, 1, 0, NULL, &icmp), "parameter problem");
+	/* an ICMPv6 type with an ICMP name is not taken for it, nor back */
+	assert_string_equal(reason(SO_EE_ORIGIN_ICMP6, 3, 3, 0, NULL, &icmp),
+			    "ICMPv6 type 3 code 3");
+	assert_string_equal(reason(SO_EE_ORIGIN_ICMP, 1, 4, 0, NULL, &icmp), "ICMP type 1 code 4");
+	/* a sender of no known family is left out */
+	struct sock_extended_err ee = ee_make(SO_EE_ORIGIN_ICMP, 3, 3, 0, ECONNREFUSED);
+	struct sockaddr_storage unspec;
+	memset(&unspec, 0, sizeof unspec);
+	char buf[PROBE_WHY_LEN];
+	assert_true(probe_err_reason(&ee, (struct sockaddr *)&unspec, buf, sizeof buf));
+	assert_string_equal(buf, "port unreachable");
+	/* local errors (the stack's own) and other origins end no probe */
+	ee = ee_make(SO_EE_ORIGIN_LOCAL, 0, 0, 1400, EMSGSIZE);
+	assert_false(probe_err_reason(&ee, NULL, buf, sizeof buf));
+	assert_memory_equal(buf, "local error: ", 13);
+	assert_true(strlen(buf) > 13);
+	ee = ee_make(SO_EE_ORIGIN_NONE, 0, 0, 0, 0);
+	assert_false(probe_err_reason(&ee, NULL, buf, sizeof buf));
+	assert_string_equal(buf, "local error: unknown");
+	ee = ee_make(SO_EE_ORIGIN_ZEROCOPY, 0, 0, 0, 0);
+	assert_false(probe_err_reason(&ee, NULL, buf, sizeof buf));
+	/* a small buffer: cut and terminated; none at all: only the verdict */
+	ee = ee_make(SO_EE_ORIGIN_ICMP6, 1, 1, 0, EACCES);
+	struct sockaddr_in6 s6;
+	memset(&s6, 0, sizeof s6);
+	s6.sin6_family = AF_INET6;
+	assert_int_equal(
+		inet_pton(AF_INET6, "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff", &s6.sin6_addr), 1);
+	char small[10];
+	assert_true(probe_err_reason(&ee, (struct sockaddr *)&s6, small, sizeof small));
+	assert_string_equal(small, "administr");
+	assert_true(probe_err_reason(&ee, (struct sockaddr *)&s6, small, 0));
+	/* the longest names with the longest address fit a reason */
+	assert_true(probe_err_reason(&ee, (struct sockaddr *)&s6, buf, sizeof buf));
+	assert_string_equal(buf, "administratively prohibited from "
+				 "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff");
+	ee = ee_make(SO_EE_ORIGIN_ICMP, 3, 9, 0, ENETUNREACH);
+	assert_true(probe_err_reason(&ee, (struct sockaddr *)&s6, buf, sizeof buf));
+	assert_true(strlen(buf) < OUTAGE_REASON_LEN - 1);
+	/* every type and code of both: a name, terminated, never empty */
+	for (unsigned o = SO_EE_ORIGIN_ICMP; o <= SO_EE_ORIGIN_ICMP6; o++)
+		for (unsigned t = 0; t < 256; t++)
+			for (unsigned c = 0; c < 256; c++) {
+				ee = ee_make((uint8_t)o, (uint8_t)t, (uint8_t)c, UINT32_MAX, 0);
+				assert_true(probe_err_reason(&ee, (struct sockaddr *)&s6, buf,
+							     sizeof buf));
+				assert_true(buf[0] != '\0' && strlen(buf) < sizeof buf);
+			}
+}
+
 int main(void)
 {
 	const char *env = getenv("TEST_SEED");
@@ -691,6 +994,7 @@ int main(void)
 		cmocka_unit_test(test_out_of_order),
 		cmocka_unit_test(test_late),
 		cmocka_unit_test(test_failed),
+		cmocka_unit_test(test_reasons),
 		cmocka_unit_test(test_from_start),
 		cmocka_unit_test(test_down_at_end),
 		cmocka_unit_test(test_in_flight_at_end),
@@ -700,6 +1004,7 @@ int main(void)
 		cmocka_unit_test(test_dns_query),
 		cmocka_unit_test(test_dns_check),
 		cmocka_unit_test(test_dns_rejection_loop),
+		cmocka_unit_test(test_err_reason),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
