@@ -611,17 +611,6 @@ static enum clock_driver driver_of(const char *label)
 	return DRV_OTHER;
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 #define NMEA_MAX_FIELDS 32
 
 /* Checks the checksum of "$BODY[*HH]" (s, modified) when it has one and cuts
@@ -631,7 +620,8 @@ static bool nmea_split(char *s, char **f, size_t *nf, char *why, size_t wl)
 	char *body = s + 1;
 	char *star = strchr(body, '*');
 	if (star) {
-		int hi = hex_digit(star[1]), lo = hi < 0 ? -1 : hex_digit(star[2]);
+		int hi = str_hex_digit((unsigned char)star[1]),
+		    lo = hi < 0 ? -1 : str_hex_digit((unsigned char)star[2]);
 		if (hi < 0 || lo < 0 || star[3] != '\0') {
 			str_format(why, wl, "NMEA checksum is not two hex digits at the end");
 			return false;

@@ -175,17 +175,6 @@ static bool is_ctrl(unsigned char c)
 	return c < 0x20 || c == 0x7f;
 }
 
-static int hex_val(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static bool field_eq(const struct field *f, const char *s, bool nocase)
 {
 	size_t n = strlen(s);
@@ -344,7 +333,7 @@ static int decode_hex(struct ctx *c, const char *p, size_t n, struct key *k, con
 	if (n == 0)
 		return fail(c, "empty hex key%s", hint);
 	for (size_t i = 0; i < n; i++)
-		if (hex_val((unsigned char)p[i]) < 0)
+		if (str_hex_digit((unsigned char)p[i]) < 0)
 			return fail(c, "key is not hex: expected only the digits 0-9 and a-f%s",
 				    hint);
 	if (n % 2 != 0)
@@ -354,8 +343,8 @@ static int decode_hex(struct ctx *c, const char *p, size_t n, struct key *k, con
 		return fail(c, "hex key is longer than %d octets (%d hex digits)", KEY_MAX_SECRET,
 			    2 * KEY_MAX_SECRET);
 	for (size_t i = 0; i < n / 2; i++)
-		k->secret[i] = (uint8_t)(hex_val((unsigned char)p[2 * i]) << 4 |
-					 hex_val((unsigned char)p[2 * i + 1]));
+		k->secret[i] = (uint8_t)(str_hex_digit((unsigned char)p[2 * i]) << 4 |
+					 str_hex_digit((unsigned char)p[2 * i + 1]));
 	k->len = n / 2;
 	return 0;
 }

@@ -46,6 +46,17 @@ void mem_wipe(void *p, size_t n)
 		explicit_bzero(p, n);
 }
 
+int str_hex_digit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 size_t str_copy(char *dst, const char *src, size_t dstsize)
 {
 	size_t n = strlen(src);

@@ -23,4 +23,7 @@ size_t str_copy(char *dst, const char *src, size_t dstsize);
  * len 0 (then nothing is written). */
 void str_format(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* The value of the hex digit c (0-9, a-f, A-F), or -1. */
+int str_hex_digit(int c);
+
 #endif

@@ -584,17 +584,6 @@ bool graph_span_parse(const char *s, enum graph_span *out)
 
 /* --- names -------------------------------------------------------------------- */
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* Valid UTF-8 without control characters (C0, DEL, C1). */
 static bool clean_text(const char *s)
 {
@@ -652,8 +641,8 @@ static bool unescape(const char *s, size_t n, char *out, size_t outlen)
 		int c = (unsigned char)s[i];
 
 		if (c == '%') {
-			int hi = n - i >= 3 ? hexval(s[i + 1]) : -1;
-			int lo = n - i >= 3 ? hexval(s[i + 2]) : -1;
+			int hi = n - i >= 3 ? str_hex_digit((unsigned char)s[i + 1]) : -1;
+			int lo = n - i >= 3 ? str_hex_digit((unsigned char)s[i + 2]) : -1;
 
 			if (hi < 0 || lo < 0)
 				return false;

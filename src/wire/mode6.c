@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/mem.h"
 #include "common/rd.h"
 
 #define M6_MODE 6
@@ -357,17 +358,6 @@ bool m6_var_is(const struct m6_var_view *v, const char *name)
 	return v->name && v->name_len == n && memcmp(v->name, name, n) == 0;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* An unsigned number: decimal digits, or 0x and hex digits (ntpd's %u, %d
  * and 0x%x).  Leading zeros are decimal, not octal. */
 static bool parse_u64(const char *s, size_t n, uint64_t *out)
@@ -379,7 +369,7 @@ static bool parse_u64(const char *s, size_t n, uint64_t *out)
 		if (n > 16)
 			return false;
 		for (size_t i = 0; i < n; i++) {
-			int d = hexval(s[i]);
+			int d = str_hex_digit((unsigned char)s[i]);
 			if (d < 0)
 				return false;
 			v = v << 4 | (uint64_t)d;
@@ -521,13 +511,13 @@ bool m6_value_ntpts(const struct m6_var_view *v, uint64_t *out)
 		return false;
 	uint64_t sec = 0, frac = 0;
 	for (size_t i = 0; i < sec_digits; i++) {
-		int d = hexval(s[2 + i]);
+		int d = str_hex_digit((unsigned char)s[2 + i]);
 		if (d < 0)
 			return false;
 		sec = sec << 4 | (uint64_t)d;
 	}
 	for (size_t i = 0; i < frac_digits; i++) {
-		int d = hexval(dot[1 + i]);
+		int d = str_hex_digit((unsigned char)dot[1 + i]);
 		if (d < 0)
 			return false;
 		frac = frac << 4 | (uint64_t)d;
