@@ -8,11 +8,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "analysis/ntpstats.h"
 #include "cmd/cmd.h"
 #include "cmd/util.h"
+#include "common/clock.h"
 #include "common/mem.h"
 #include "common/path.h"
 #include "web/svg.h"
@@ -24,6 +27,7 @@ struct opts {
 	enum ntpstats_kind kind;
 	const char *outdir;
 	bool json;
+	bool quiet;
 	const char *files[MAX_FILES];
 	size_t nfiles;
 };
@@ -42,6 +46,7 @@ static void help(FILE *f)
 		   "  -o, --output DIR one SVG graph per series (with its 5-95 %% band) and\n"
 		   "                   pool-score.svg (the Pool's score beside the local offset)\n"
 		   "  -j, --json       JSON instead of tables\n"
+		   "  -q, --quiet      no progress line (shown on a terminal's stderr)\n"
 		   "  -h, --help       this text\n\n"
 		   "Per series: 1, 5, 50, 95, 99 %% (nearest rank), the 90 %% and 98 %% ranges,\n"
 		   "standard deviation, mean, skew and excess kurtosis.  Malformed lines are\n"
@@ -56,12 +61,13 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "kind", required_argument, NULL, 'k' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "k:o:jh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "k:o:jqh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
 			if (!ntpstats_kind_parse(optarg, &o->kind) || o->kind == NTPSTATS_AUTO)
@@ -71,6 +77,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 'o': o->outdir = optarg; break;
 		case 'j': o->json = true; break;
+		case 'q': o->quiet = true; break;
 		case 'h': help(stdout); return 0;
 		default: return cmd_usage_error("stats", "unknown option");
 		}
@@ -86,8 +93,39 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	return -1;
 }
 
+/* The progress line on stderr: the octets read of all the files' (their
+ * sizes as stat() gave them before reading; 0: not known, e.g. stdin). */
+struct progress {
+	bool show;
+	double last;
+	unsigned long long done, total;
+	size_t file, files;
+};
+
+static void progress_show(struct progress *pg, bool final)
+{
+	if (!pg->show)
+		return;
+	double now = clock_mono_sec();
+	if (!final && now - pg->last < 0.5)
+		return;
+	pg->last = now;
+	if (final) {
+		fprintf(stderr, "\r%79s\r", "");
+		return;
+	}
+	if (pg->total)
+		fprintf(stderr, "\rsundial stats: file %zu of %zu, %.1f of %.1f MB (%.0f %%)   ",
+			pg->file, pg->files, (double)pg->done / 1e6, (double)pg->total / 1e6,
+			100.0 * (double)pg->done / (double)pg->total);
+	else
+		fprintf(stderr, "\rsundial stats: file %zu of %zu, %.1f MB   ", pg->file, pg->files,
+			(double)pg->done / 1e6);
+}
+
 /* Reads one file into s; 0, or a negative errno if it cannot be read. */
-static int read_file(ntpstats *s, const char *path, enum ntpstats_kind kind, bool *full)
+static int read_file(ntpstats *s, const char *path, enum ntpstats_kind kind, bool *full,
+		     struct progress *pg)
 {
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
 	if (!f)
@@ -99,6 +137,8 @@ static int read_file(ntpstats *s, const char *path, enum ntpstats_kind kind, boo
 	while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
 		if (ntpstats_feed(s, buf, n) != 0)
 			*full = true;
+		pg->done += n;
+		progress_show(pg, false);
 	}
 	if (ferror(f))
 		rc = errno ? -errno : -EIO; /* EISDIR for a directory */
@@ -450,16 +490,26 @@ int cmd_stats(int argc, char **argv)
 	int rc = 0;
 	bool full = false;
 	static bool unreadable[MAX_FILES]; /* by the index of ntpstats' files */
+	struct progress pg = { .show = !o.quiet && isatty(STDERR_FILENO), .files = o.nfiles };
+	for (size_t i = 0; i < o.nfiles && pg.show; i++) {
+		struct stat st;
+		if (strcmp(o.files[i], "-") != 0 && stat(o.files[i], &st) == 0 &&
+		    S_ISREG(st.st_mode))
+			pg.total += (unsigned long long)st.st_size;
+	}
 	for (size_t i = 0; i < o.nfiles; i++) {
 		size_t before = ntpstats_file_count(s);
-		int e = read_file(s, o.files[i], o.kind, &full);
+		pg.file = i + 1;
+		int e = read_file(s, o.files[i], o.kind, &full, &pg);
 		if (e != 0) {
+			progress_show(&pg, true);
 			fprintf(stderr, "sundial stats: %s: %s\n", o.files[i], strerror(-e));
 			if (ntpstats_file_count(s) > before)
 				unreadable[before] = true;
 			rc = 1;
 		}
 	}
+	progress_show(&pg, true);
 	ntpstats_finish(s);
 	if (full)
 		fprintf(stderr,

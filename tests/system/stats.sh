@@ -10,7 +10,8 @@
 #     (JSON and stderr), never fatal;
 #   - -o DIR: one SVG per series and pool-score.svg (the Pool's score on a
 #     right axis beside the local offset), all well-formed (xmllint);
-#   - the tables fit 80 columns; --help fits a screen;
+#   - the tables fit 80 columns; --help fits a screen; a progress line only
+#     on a terminal (script(1)) and not with -q;
 #   - exit statuses: 0; 1 for a missing or unrecognised file; 64 for usage.
 # (The real files in /work/shared/corpus/ntp_stats have no licence that
 # lets them into this BSD-2-Clause tree: none stated, or AGPL-3.0.)
@@ -20,6 +21,7 @@
 
 [ -x "$SUNDIAL" ] || bail_out "sundial binary '$SUNDIAL' is missing (ninja -C build)"
 command -v xmllint >/dev/null 2>&1 || bail_out "xmllint is not installed (scripts/install-deps)"
+command -v script >/dev/null 2>&1 || bail_out "script (util-linux) is not installed"
 
 D=$T/in
 mkdir -p "$D"
@@ -188,6 +190,14 @@ like "$OUT" "^peerstats 2001:db8::53: 600 points" "a heading per peer with its p
 like "$OUT" "  offset .* us$" "loopstats offset in microseconds"
 like "$OUT" "90% rng .*kurtosis" "the ranges, deviation, skew and kurtosis table"
 is "$(awk 'length > 80' "$T/out" | head -n 3)" "" "tables fit 80 columns"
+is "$(grep -c 'file [0-9]* of' "$T/err")" 0 "no progress line when stderr is not a terminal"
+# On a terminal (script(1) gives one): a progress line, cleared at the end;
+# -q: none.
+script -qec "$SUNDIAL stats $D/loopstats $D/peerstats" /dev/null >"$T/tty" 2>&1
+like "$(tr '\r' '\n' <"$T/tty")" "sundial stats: file [12] of 2, [0-9.]+ of [0-9.]+ MB" "a terminal gets a progress line"
+script -qec "$SUNDIAL stats -q $D/loopstats $D/peerstats" /dev/null >"$T/tty" 2>&1
+like "$(cat "$T/tty")" "loopstats: 3000 points" "-q on a terminal: the tables"
+is "$(tr '\r' '\n' <"$T/tty" | grep -c 'file [0-9]* of')" 0 "-q: no progress line"
 p50=$("$PYTHON" -c '
 import sys, math
 v = sorted(float(l.split()[4]) for l in open(sys.argv[1]) if len(l.split()) == 8 and l.split()[2] == "192.0.2.10")
