@@ -7,17 +7,27 @@
  * ID, the ICMP sequence number and token); each TCP probe has its own socket,
  * registered in the epoll set under its sequence number.
  *
- * The UDP socket and the TCP sockets have IP_RECVERR (IPV6_RECVERR): every
- * ICMP error for them is queued on their error queue with its type, code and
- * sender (and, for UDP, the request as far as the error quoted it), the
- * descriptor reports EPOLLERR, and the next recv() or send() fails once with
- * the error's errno.  The UDP error queue is read with the replies (and
- * before a send() is tried again), a TCP socket's when its connect() fails.
+ * The UDP socket, the TCP sockets and the ping socket have IP_RECVERR
+ * (IPV6_RECVERR): every ICMP error for them is queued on their error queue
+ * with its type, code and sender (and, for UDP and ICMP, the request as far
+ * as the error quoted it), the descriptor reports EPOLLERR, and the next
+ * recv() or send() fails once with the error's errno.  The shared socket's
+ * error queue is read with the replies (and before a send() is tried
+ * again), a TCP socket's when its connect() fails.
+ *
+ * The raw ICMP socket is not connected: a connected raw socket takes only
+ * what its peer sends (raw(7)), and an ICMP error from a router on the path
+ * would not come through.  Unconnected, it gets every ICMP message to the
+ * host, errors included, as they came: those about our echo requests
+ * (wire/icmp decodes them: the identifier and sequence number quoted) end
+ * their probes as the error queue's errors do, said in the same words.
  */
 #include "net/probe.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/icmp.h> /* ICMP_FILTER */
+#include <netinet/icmp6.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +43,7 @@
 #include "common/rd.h"
 #include "net/addr.h"
 #include "net/sock.h"
+#include "wire/icmp.h"
 #include "wire/ntp.h"
 
 #define UDP_KEY UINT64_MAX /* the epoll key of the shared socket */
@@ -57,7 +68,7 @@ struct probe {
 	int ep;	      /* epoll set: the shared socket, or the TCP sockets */
 	int fd;	      /* the shared UDP or ICMP socket; -1 for TCP */
 	bool raw;     /* ICMP over a raw socket (else a ping socket) */
-	bool recverr; /* NTP, DNS, TCP: ICMP errors are read from the error queue */
+	bool recverr; /* ICMP errors are read from the error queue (all but a raw socket) */
 	bool v6;
 	uint16_t icmp_id; /* raw socket: the identifier sent and expected */
 	uint64_t token;	  /* ICMP: random, in every request's data */
@@ -290,40 +301,49 @@ static const char *icmp_name(bool v6, uint8_t type, uint8_t code, bool *mtu)
 	return NULL;
 }
 
+void probe_icmp_reason(bool v6, uint8_t type, uint8_t code, uint32_t info,
+		       const struct sockaddr *sender, char *buf, size_t len)
+{
+	if (len == 0)
+		return;
+	bool mtu;
+	const char *name = icmp_name(v6, type, code, &mtu);
+	char what[64], from[INET6_ADDRSTRLEN + 8] = "";
+	if (name && mtu)
+		str_format(what, sizeof what, "%s (MTU %u)", name, (unsigned)info);
+	else if (name)
+		str_copy(what, name, sizeof what);
+	else
+		str_format(what, sizeof what, "%s type %u code %u", v6 ? "ICMPv6" : "ICMP",
+			   (unsigned)type, (unsigned)code);
+	char a[INET6_ADDRSTRLEN] = "";
+	if (sender && sender->sa_family == AF_INET) {
+		struct sockaddr_in sin;
+		memcpy(&sin, sender, sizeof sin);
+		if (inet_ntop(AF_INET, &sin.sin_addr, a, sizeof a))
+			str_format(from, sizeof from, " from %s", a);
+	} else if (sender && sender->sa_family == AF_INET6) {
+		struct sockaddr_in6 sin6;
+		memcpy(&sin6, sender, sizeof sin6);
+		if (inet_ntop(AF_INET6, &sin6.sin6_addr, a, sizeof a))
+			str_format(from, sizeof from, " from %s", a);
+	}
+	str_format(buf, len, "%s%s", what, from);
+}
+
 bool probe_err_reason(const struct sock_extended_err *ee, const struct sockaddr *offender,
 		      char *buf, size_t len)
 {
-	if (len == 0)
-		return ee->ee_origin == SO_EE_ORIGIN_ICMP || ee->ee_origin == SO_EE_ORIGIN_ICMP6;
 	if (ee->ee_origin != SO_EE_ORIGIN_ICMP && ee->ee_origin != SO_EE_ORIGIN_ICMP6) {
 		str_format(buf, len, "local error: %s",
 			   ee->ee_errno ? strerror((int)ee->ee_errno) : "unknown");
 		return false;
 	}
-	bool v6 = ee->ee_origin == SO_EE_ORIGIN_ICMP6, mtu;
-	const char *name = icmp_name(v6, ee->ee_type, ee->ee_code, &mtu);
-	char what[64], from[INET6_ADDRSTRLEN + 8] = "";
-	if (name && mtu)
-		str_format(what, sizeof what, "%s (MTU %u)", name, (unsigned)ee->ee_info);
-	else if (name)
-		str_copy(what, name, sizeof what);
-	else
-		str_format(what, sizeof what, "%s type %u code %u", v6 ? "ICMPv6" : "ICMP",
-			   (unsigned)ee->ee_type, (unsigned)ee->ee_code);
-	char a[INET6_ADDRSTRLEN] = "";
-	if (offender && offender->sa_family == AF_INET) {
-		struct sockaddr_in sin;
-		memcpy(&sin, offender, sizeof sin);
-		if (inet_ntop(AF_INET, &sin.sin_addr, a, sizeof a))
-			str_format(from, sizeof from, " from %s", a);
-	} else if (offender && offender->sa_family == AF_INET6) {
-		struct sockaddr_in6 sin6;
-		memcpy(&sin6, offender, sizeof sin6);
-		if (inet_ntop(AF_INET6, &sin6.sin6_addr, a, sizeof a))
-			str_format(from, sizeof from, " from %s", a);
-	}
-	str_format(buf, len, "%s%s", what, from);
-	return true;
+	probe_icmp_reason(ee->ee_origin == SO_EE_ORIGIN_ICMP6, ee->ee_type, ee->ee_code,
+			  ee->ee_info, offender, buf, len);
+	/* A ping socket's queue also gets source quench (4) and redirect (5),
+	 * with a made-up errno (EREMOTEIO): neither says the probe failed. */
+	return !(ee->ee_origin == SO_EE_ORIGIN_ICMP && (ee->ee_type == 4 || ee->ee_type == 5));
 }
 
 /* --- ICMP echo (RFC 792; RFC 4443 section 4) ---
@@ -340,8 +360,15 @@ bool probe_err_reason(const struct sock_extended_err *ee, const struct sockaddr 
  * replaces the identifier with its own and fills the checksum; a raw IPv4
  * socket hands replies over with their IP header, and a raw ICMPv6 socket's
  * checksum is always the kernel's.
+ *
+ * An ICMP error about a request quotes it: on the ping socket's error queue
+ * from its ICMP header on (RFC 792 asks for its first 8 octets, the header;
+ * Linux and RFC 1812 routers quote it all), on a raw socket inside the whole
+ * error message with the quoted IP header before it.
  */
 #define ICMP_ECHO_LEN 24
+#define ICMP_ECHO_REQUEST(v6) ((v6) ? 128 : 8)
+#define ICMP_ECHO_REPLY(v6) ((v6) ? 129 : 0)
 
 static uint16_t inet_cksum(const uint8_t *p, size_t n)
 {
@@ -373,34 +400,134 @@ static size_t icmp_echo_encode(const probe *p, uint64_t seq, uint8_t *buf, size_
 	return ICMP_ECHO_LEN;
 }
 
-/* The sequence number an echo reply of ours carries: true and *seq, or
- * false if it is something else (another ICMP message, another prober's). */
-static bool icmp_echo_reply(const probe *p, const uint8_t *buf, size_t len, uint64_t *seq)
+/* Where the ICMP message in the len octets of buf starts: *off.  A raw IPv4
+ * socket delivers it after its IP header, whose protocol must be ICMP, and
+ * with a checksum nobody checked (the raw socket gets it before ICMP does);
+ * false if either is wrong.  Anything else starts with the message. */
+static bool icmp_start(bool raw, bool v6, const uint8_t *buf, size_t len, size_t *off)
 {
+	*off = 0;
+	if (!raw || v6)
+		return true;
 	struct rd r = rd_make(buf, len);
-	if (p->raw && !p->v6) {
-		uint8_t vihl = rd_u8(&r);
-		size_t ihl = (size_t)(vihl & 0x0f) * 4;
-		if ((vihl >> 4) != 4 || ihl < 20)
-			return false;
-		rd_skip(&r, 8);
-		uint8_t proto = rd_u8(&r);
-		rd_skip(&r, ihl - 10);
-		if (r.bad || proto != IPPROTO_ICMP)
-			return false;
-		if (inet_cksum(r.p, r.left) != 0)
-			return false;
+	uint8_t vihl = rd_u8(&r);
+	size_t ihl = (size_t)(vihl & 0x0f) * 4;
+	if ((vihl >> 4) != 4 || ihl < 20)
+		return false;
+	rd_skip(&r, 8);
+	uint8_t proto = rd_u8(&r);
+	rd_skip(&r, ihl - 10);
+	if (r.bad || proto != IPPROTO_ICMP || inet_cksum(r.p, r.left) != 0)
+		return false;
+	*off = ihl;
+	return true;
+}
+
+/* The identifier, sequence number and data of an echo request or reply, r
+ * after its type, code and checksum: *seq16, and with the data *number
+ * (*have_number; an ICMP error may quote the header alone).  False if it is
+ * not one of ours, or cut inside its header (r->bad): on a raw socket
+ * another identifier (a ping socket's is its own, and the kernel hands it
+ * only its own); data with another token, or a probe number that does not
+ * end in the sequence number. */
+static bool echo_ours(const probe *p, struct rd *r, uint16_t *seq16, uint64_t *number,
+		      bool *have_number)
+{
+	uint16_t id = rd_be16(r);
+	*seq16 = rd_be16(r);
+	if (r->bad || (p->raw && id != p->icmp_id))
+		return false;
+	struct rd data = *r;
+	uint64_t token = rd_be64(&data);
+	*number = rd_be64(&data);
+	*have_number = !data.bad;
+	return data.bad || (token == p->token && (uint16_t)*number == *seq16);
+}
+
+/* The address of sa (of family v6 ? AF_INET6 : AF_INET) into a, as
+ * wire/icmp keeps addresses (IPv4 in the first 4 octets); false for another
+ * family. */
+static bool ip_octets(bool v6, const struct sockaddr *sa, uint8_t a[16])
+{
+	memset(a, 0, 16);
+	if (!sa)
+		return false;
+	if (!v6 && sa->sa_family == AF_INET) {
+		struct sockaddr_in sin;
+		memcpy(&sin, sa, sizeof sin);
+		memcpy(a, &sin.sin_addr, 4);
+		return true;
 	}
+	if (v6 && sa->sa_family == AF_INET6) {
+		struct sockaddr_in6 sin6;
+		memcpy(&sin6, sa, sizeof sin6);
+		memcpy(a, &sin6.sin6_addr, 16);
+		return true;
+	}
+	return false;
+}
+
+/* The probe number an echo reply of ours carries: true and *number, or
+ * false if it is something else (another ICMP message, another prober's;
+ * on a raw socket one that from, its sender, says is not from the target). */
+static bool icmp_echo_reply(const probe *p, const uint8_t *buf, size_t len,
+			    const struct sockaddr_storage *from, uint64_t *number)
+{
+	size_t off;
+	if (!icmp_start(p->raw, p->v6, buf, len, &off))
+		return false;
+	struct rd r = rd_make(buf + off, len - off);
 	uint8_t type = rd_u8(&r), code = rd_u8(&r);
 	rd_skip(&r, 2);
-	uint16_t id = rd_be16(&r), seq16 = rd_be16(&r);
-	uint64_t token = rd_be64(&r), s = rd_be64(&r);
-	if (r.bad || type != (p->v6 ? 129 : 0) || code != 0 || token != p->token ||
-	    (uint16_t)s != seq16)
+	uint16_t seq16;
+	bool have_number;
+	if (!echo_ours(p, &r, &seq16, number, &have_number) || !have_number ||
+	    type != ICMP_ECHO_REPLY(p->v6) || code != 0)
 		return false;
-	if (p->raw && id != p->icmp_id)
+	/* What the connected socket did, for the unconnected raw one. */
+	if (p->raw && from && from->ss_family != AF_UNSPEC) {
+		uint8_t got[16], want[16];
+		if (!ip_octets(p->v6, (const struct sockaddr *)from, got) ||
+		    !ip_octets(p->v6, (const struct sockaddr *)&p->o.addr, want) ||
+		    memcmp(got, want, sizeof got) != 0)
+			return false;
+	}
+	return true;
+}
+
+bool probe_echo_error(const uint8_t *pkt, size_t len, bool v6, uint16_t id,
+		      const struct sockaddr *target, struct probe_echo_err *out)
+{
+	memset(out, 0, sizeof *out);
+	uint8_t dst[16];
+	size_t off;
+	if (!ip_octets(v6, target, dst) || !icmp_start(true, v6, pkt, len, &off))
 		return false;
-	*seq = s;
+	struct icmp_reply m;
+	if (icmp_decode(v6 ? ICMP_L_ICMP6 : ICMP_L_IP, pkt, len, &m) != ICMP_OK)
+		return false;
+	switch (m.kind) {
+	case ICMP_K_UNREACH:
+	case ICMP_K_TIME_EXCEEDED:
+	case ICMP_K_PARAM_PROBLEM:
+	case ICMP_K_TOO_BIG: break;
+	default: return false;
+	}
+	const struct icmp_quote *q = &m.quote;
+	if (!m.quoted || !q->transport || q->ip_version != (v6 ? 6 : 4) ||
+	    q->proto != (v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP) ||
+	    q->icmp_type != ICMP_ECHO_REQUEST(v6) || q->icmp_id != id ||
+	    memcmp(q->dst, dst, v6 ? 16 : 4) != 0)
+		return false;
+	out->type = m.type;
+	out->code = m.code;
+	/* The MTU as the error queue gives it (ee_info): ICMP's next-hop MTU
+	 * is the last two of the four octets (RFC 1191), ICMPv6's all four. */
+	if (!v6 && m.type == 3 && m.code == 4)
+		out->info = m.info & 0xffff;
+	else if (v6 && m.type == 2)
+		out->info = m.info;
+	out->seq = q->icmp_seq;
 	return true;
 }
 
@@ -410,6 +537,28 @@ static struct slot *slot_of(probe *p, uint64_t seq)
 {
 	struct slot *s = &p->ring[seq & (p->cap - 1)];
 	return s->busy && s->seq == seq ? s : NULL;
+}
+
+/* The probe in flight an echo request of ours is (echo_ours() said so):
+ * by its probe number when its data is there (have_number), else by its
+ * sequence number alone (an ICMP error that quotes only its header).  The
+ * ring has at most 65536 slots, a power of two: a probe's slot is that of
+ * the last 16 bits of its number, its sequence number. */
+static struct slot *echo_slot(probe *p, uint16_t seq16, uint64_t number, bool have_number)
+{
+	if (have_number)
+		return slot_of(p, number);
+	struct slot *s = &p->ring[seq16 & (p->cap - 1)];
+	return s->busy && (uint16_t)s->seq == seq16 ? s : NULL;
+}
+
+/* s, if it was sent before an error received at rx (on the wall clock; not
+ * known without have_rx); else NULL: it cannot be the error's probe. */
+static struct slot *sent_before(struct slot *s, const struct timespec *rx, bool have_rx)
+{
+	if (s && have_rx && clock_ts_diff(rx, &s->sent_real) < 0)
+		return NULL;
+	return s;
 }
 
 static void slot_free(struct slot *s)
@@ -453,6 +602,29 @@ static int add_fd(probe *p, int fd, uint64_t key, uint32_t events)
 	return epoll_ctl(p->ep, EPOLL_CTL_ADD, fd, &ev) == 0 ? 0 : -errno;
 }
 
+/* An unconnected raw socket gets every ICMP message to the host: let the
+ * kernel drop all but echo replies and the errors a probe can get
+ * (ICMP_FILTER, raw(7); ICMP6_FILTER, RFC 3542 section 3.2).  Without the
+ * filter only the wake-ups cost more, so its failure is no error. */
+static void raw_filter(int fd, bool v6)
+{
+	if (v6) {
+		struct icmp6_filter f;
+		ICMP6_FILTER_SETBLOCKALL(&f);
+		ICMP6_FILTER_SETPASS(ICMP6_ECHO_REPLY, &f);
+		ICMP6_FILTER_SETPASS(ICMP6_DST_UNREACH, &f);
+		ICMP6_FILTER_SETPASS(ICMP6_PACKET_TOO_BIG, &f);
+		ICMP6_FILTER_SETPASS(ICMP6_TIME_EXCEEDED, &f);
+		ICMP6_FILTER_SETPASS(ICMP6_PARAM_PROB, &f);
+		(void)setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &f, sizeof f);
+	} else {
+		/* A set bit drops that type: keep echo reply (0), unreachable
+		 * (3), time exceeded (11), parameter problem (12). */
+		struct icmp_filter f = { ~((1u << 0) | (1u << 3) | (1u << 11) | (1u << 12)) };
+		(void)setsockopt(fd, SOL_RAW, ICMP_FILTER, &f, sizeof f);
+	}
+}
+
 static int open_icmp(probe *p, char *err, size_t errlen)
 {
 	int family = p->o.addr.ss_family;
@@ -464,6 +636,7 @@ static int open_icmp(probe *p, char *err, size_t errlen)
 	fd = socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
 	if (fd >= 0) {
 		p->raw = true;
+		raw_filter(fd, p->v6);
 		return fd;
 	}
 	int e2 = errno;
@@ -499,9 +672,12 @@ static int open_socket(probe *p, char *err, size_t errlen)
 	(void)setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
 	/* ICMP errors with their details; without it (not on Linux) only
 	 * some of them are reported, as a bare errno, and the probes time
-	 * out. */
-	if (p->o.kind != PROBE_ICMP)
-		p->recverr = sock_recverr_on(fd, p->o.addr.ss_family) == 0;
+	 * out.  A raw socket reads them as ICMP messages, and stays
+	 * unconnected so that it gets those from routers too: its requests
+	 * go out with sendto(). */
+	if (p->raw)
+		return fd;
+	p->recverr = sock_recverr_on(fd, p->o.addr.ss_family) == 0;
 	if (connect(fd, (const struct sockaddr *)&p->o.addr,
 		    addr_len((const struct sockaddr *)&p->o.addr)) != 0) {
 		int e = errno;
@@ -531,7 +707,7 @@ int probe_open(const struct probe_opts *o, probe **out, char *err, size_t errlen
 	p->v6 = o->addr.ss_family == AF_INET6;
 	p->token = random64();
 	p->icmp_id = (uint16_t)random64();
-	p->recverr = o->kind == PROBE_TCP; /* per socket; UDP: open_socket() */
+	p->recverr = o->kind == PROBE_TCP; /* per socket; UDP, ICMP: open_socket() */
 	int rc = 0;
 	if (o->kind == PROBE_DNS) {
 		str_copy(p->dns_name, o->dns_name ? o->dns_name : ".", sizeof p->dns_name);
@@ -662,7 +838,9 @@ static int send_shared(probe *p, const uint8_t *buf, size_t len)
 {
 	int e = 0;
 	for (int tries = 0; tries < 2; tries++) {
-		ssize_t n = send(p->fd, buf, len, 0);
+		ssize_t n = p->raw ? sendto(p->fd, buf, len, 0, (const struct sockaddr *)&p->o.addr,
+					    addr_len((const struct sockaddr *)&p->o.addr))
+				   : send(p->fd, buf, len, 0);
 		if (n == (ssize_t)len)
 			return 0;
 		if (n >= 0)
@@ -776,9 +954,11 @@ int probe_send(probe *p, uint64_t seq, double *sent)
 
 /* --- receiving --- */
 
-/* Matches a reply on the shared socket to its probe and fills *d: true, or
- * false (counted) if it is no reply of ours. */
-static bool match_reply(probe *p, const uint8_t *buf, size_t len, const struct timespec *rx,
+/* Matches a reply on the shared socket (from from) to its probe and fills
+ * *d: true, or false (counted) if it is no reply of ours.  On a raw ICMP
+ * socket an ICMP error about one of our echo requests is a reply too. */
+static bool match_reply(probe *p, const uint8_t *buf, size_t len,
+			const struct sockaddr_storage *from, const struct timespec *rx,
 			bool have_rx, double now, struct probe_done *d)
 {
 	struct slot *s = NULL;
@@ -833,10 +1013,24 @@ static bool match_reply(probe *p, const uint8_t *buf, size_t len, const struct t
 		break;
 	}
 	case PROBE_ICMP: {
-		uint64_t seq;
-		if (!icmp_echo_reply(p, buf, len, &seq))
+		uint64_t number;
+		if (icmp_echo_reply(p, buf, len, from, &number)) {
+			s = slot_of(p, number);
+			break;
+		}
+		struct probe_echo_err e;
+		if (!p->raw || !probe_echo_error(buf, len, p->v6, p->icmp_id,
+						 (const struct sockaddr *)&p->o.addr, &e))
 			return false; /* a raw socket sees every ICMP message */
-		s = slot_of(p, seq);
+		p->c.icmp_errors++;
+		s = sent_before(echo_slot(p, e.seq, 0, false), rx, have_rx);
+		if (!s) {
+			p->c.icmp_unmatched++;
+			return false;
+		}
+		result = PROBE_R_ERROR;
+		probe_icmp_reason(p->v6, e.type, e.code, e.info, (const struct sockaddr *)from, why,
+				  sizeof why);
 		break;
 	}
 	case PROBE_TCP: return false;
@@ -862,10 +1056,12 @@ static struct slot *oldest(probe *p)
 }
 
 /* The probe an ICMP error on the shared socket is about: the one whose key
- * the request it quotes (q, len bytes from after the UDP header) carries --
- * the NTP transmit timestamp (octets 40 to 47), the DNS ID (octets 0 and 1)
- * -- or, if it quotes too little for that, the oldest probe in flight.  Only
- * a probe sent before the error came; NULL if there is none. */
+ * the request it quotes (q, len bytes from after the UDP header, or from the
+ * ICMP header on) carries -- the NTP transmit timestamp (octets 40 to 47),
+ * the DNS ID (octets 0 and 1), the echo request's sequence number and data
+ * (as a reply's) -- or, if it quotes too little for that, the oldest probe
+ * in flight.  Only a probe sent before the error came; NULL if there is
+ * none. */
 static struct slot *error_slot(probe *p, const uint8_t *q, size_t len, const struct sock_err *se)
 {
 	struct rd r = rd_make(q, len);
@@ -881,14 +1077,21 @@ static struct slot *error_slot(probe *p, const uint8_t *q, size_t len, const str
 		for (size_t i = 0; i < p->cap && !r.bad && !s; i++)
 			if (p->ring[i].busy && p->ring[i].id == id)
 				s = &p->ring[i];
+	} else if (p->o.kind == PROBE_ICMP) {
+		uint8_t type = rd_u8(&r);
+		rd_skip(&r, 3); /* code, checksum */
+		uint16_t seq16;
+		uint64_t number;
+		bool have_number;
+		if (echo_ours(p, &r, &seq16, &number, &have_number) &&
+		    type == ICMP_ECHO_REQUEST(p->v6))
+			s = echo_slot(p, seq16, number, have_number);
 	} else {
 		return NULL;
 	}
 	if (r.bad)
 		s = oldest(p);
-	if (s && se->have_rx && clock_ts_diff(&se->rx, &s->sent_real) < 0)
-		return NULL; /* sent after the error came: not its probe */
-	return s;
+	return sent_before(s, &se->rx, se->have_rx);
 }
 
 /* Takes one error off the shared socket's error queue: 1 and *d if it ends
@@ -906,7 +1109,7 @@ static int read_error(probe *p, struct probe_done *d)
 	double now = clock_mono_sec();
 	char why[PROBE_WHY_LEN];
 	if (!probe_err_reason(&se.ee, (const struct sockaddr *)&se.offender, why, sizeof why))
-		return 0; /* the local stack's: the send() that caused it failed */
+		return 0; /* the local stack's (the send() that caused it failed), a redirect */
 	p->c.icmp_errors++;
 	struct slot *s = error_slot(p, buf, (size_t)got, &se);
 	if (!s) {
@@ -926,9 +1129,11 @@ static size_t read_shared(probe *p, struct probe_done *out, size_t n, size_t max
 {
 	while (n < max) {
 		uint8_t buf[RECV_BUF];
+		struct sockaddr_storage from;
 		struct timespec rx;
 		bool have_rx, truncated;
-		ssize_t got = sock_recv_stamped(p->fd, buf, sizeof buf, &rx, &have_rx, &truncated);
+		ssize_t got =
+			sock_recv_from(p->fd, buf, sizeof buf, &from, &rx, &have_rx, &truncated);
 		double now = clock_mono_sec();
 		if (got < 0) {
 			if (errno == EINTR)
@@ -937,9 +1142,11 @@ static size_t read_shared(probe *p, struct probe_done *out, size_t n, size_t max
 				break;
 			/* An ICMP error for the connected socket, reported
 			 * once: its details wait on the error queue.  Without
-			 * that (a ping socket), it does not say which probe it
-			 * answers; they time out. */
-			if (!p->recverr) {
+			 * that (not on Linux), it does not say which probe it
+			 * answers; they time out.  (The raw socket is not
+			 * connected: it gets no such errno, only the ICMP
+			 * messages themselves.) */
+			if (!p->recverr && !p->raw) {
 				p->c.icmp_errors++;
 				p->c.icmp_unmatched++;
 			}
@@ -949,7 +1156,7 @@ static size_t read_shared(probe *p, struct probe_done *out, size_t n, size_t max
 			p->c.malformed++;
 			continue;
 		}
-		if (match_reply(p, buf, (size_t)got, &rx, have_rx, now, &out[n]))
+		if (match_reply(p, buf, (size_t)got, &from, &rx, have_rx, now, &out[n]))
 			n++;
 	}
 	while (p->recverr && n < max) {

@@ -15,7 +15,7 @@
  *         (SOCK_DGRAM/IPPROTO_ICMP, allowed by net.ipv4.ping_group_range) or
  *         else a raw socket (CAP_NET_RAW); the reply must carry the sequence
  *         number and a random token in its data (and on a raw socket the
- *         identifier).
+ *         identifier); an ICMP error to it is an error reply.
  *
  * Send times are read on the monotonic clock (common/clock) just before the
  * send; UDP and ICMP replies are timed by the kernel (SO_TIMESTAMPNS), a TCP
@@ -23,13 +23,16 @@
  * struct rd only.
  *
  * ICMP errors (destination unreachable, administratively prohibited, time
- * exceeded...) to NTP, DNS and TCP probes end them at once as failed, with
- * the error and its sender as the reason: the sockets have IP_RECVERR (or
- * IPV6_RECVERR) and their error queue is read (ip(7)).  On the shared UDP
+ * exceeded...) to any probe end it at once as failed, with the error and its
+ * sender as the reason.  The UDP, TCP and ping sockets have IP_RECVERR (or
+ * IPV6_RECVERR) and their error queue is read (ip(7)); a raw ICMP socket
+ * gets the errors as ICMP messages, decoded with wire/icmp.  On a shared
  * socket an error is matched to its probe by the request it quotes (the
- * transmit timestamp, the DNS ID); when it quotes too little of it (only the
- * UDP header, as old routers do), to the oldest probe in flight.  Either way
- * only to a probe sent before the error came.
+ * transmit timestamp, the DNS ID, the echo request's sequence number and
+ * token, on a raw socket its identifier and sequence number); when it quotes
+ * too little of it (only the UDP or IP header, as old routers do), to the
+ * oldest probe in flight.  Either way only to a probe sent before the error
+ * came.
  */
 #ifndef SUNDIAL_NET_PROBE_H
 #define SUNDIAL_NET_PROBE_H
@@ -75,7 +78,7 @@ struct probe_done {
 struct probe_counters {
 	uint64_t unmatched;	 /* replies for no probe in flight (late, foreign, duplicate) */
 	uint64_t malformed;	 /* replies that did not parse */
-	uint64_t icmp_errors;	 /* ICMP errors reported on the probe sockets (UDP and TCP) */
+	uint64_t icmp_errors;	 /* ICMP errors about the probes, on any of the sockets */
 	uint64_t icmp_unmatched; /* of those, errors for no probe in flight (it had timed
 				    out or been answered) or not read in detail */
 };
@@ -121,12 +124,45 @@ const struct probe_counters *probe_counters(const probe *p);
  * 5.2.7.1; ICMPv6: RFC 4443 section 3) is named with its sender:
  * "port unreachable from 192.0.2.1", "administratively prohibited from
  * 2001:db8::1", "fragmentation needed (MTU 1400) from 192.0.2.254",
- * "ICMP type 42 code 1" for one without a name; any other error by its
- * errno: "local error: Message too long".  Returns true for an ICMP error (an
- * answer from the path or the target: it ends a probe), false for the others
- * (the local stack's: its send() said so already). */
+ * "ICMP type 42 code 1" for one without a name (probe_icmp_reason()); any
+ * other error by its errno: "local error: Message too long".  Returns true
+ * for an ICMP error (an answer from the path or the target: it ends a
+ * probe), false for the others: the local stack's (its send() said so
+ * already), and an ICMP source quench or redirect (a ping socket's queue
+ * gets them: they say nothing of the probe). */
 bool probe_err_reason(const struct sock_extended_err *ee, const struct sockaddr *offender,
 		      char *buf, size_t len);
+
+/* The name of the ICMP (v6 false) or ICMPv6 (v6 true) error type/code from
+ * sender (NULL or AF_UNSPEC: not known), for people, into buf as
+ * probe_err_reason() says it; info is the MTU of "fragmentation needed"
+ * (ICMP 3/4) and "packet too big" (ICMPv6 2), unused for the others.  Both
+ * the error queue and a raw socket's ICMP messages are named by it. */
+void probe_icmp_reason(bool v6, uint8_t type, uint8_t code, uint32_t info,
+		       const struct sockaddr *sender, char *buf, size_t len);
+
+/* --- ICMP errors to echo requests on a raw socket, pure; for the tests --- */
+
+/* What an ICMP error says about an echo request (copies only). */
+struct probe_echo_err {
+	uint8_t type, code; /* the error's, for probe_icmp_reason() */
+	uint32_t info;	    /* the MTU of "fragmentation needed", "packet too big"; else 0 */
+	uint16_t seq;	    /* the quoted echo request's sequence number */
+};
+
+/* Whether the len octets of pkt, an ICMP message as a raw socket delivers it
+ * (v6 false: ICMP with its IPv4 header; v6 true: ICMPv6 without its IPv6
+ * header, its checksum checked by the kernel), are an ICMP error --
+ * destination unreachable, time exceeded, parameter problem, packet too big
+ * (RFC 792, RFC 4443 section 3) -- about an echo request with identifier id
+ * to target (the quoted datagram's destination), decoded with wire/icmp.  An
+ * IPv4 message's checksum must be right, and the quote must hold the
+ * request's ICMP header (RFC 792: the IP header and 8 octets; with fewer
+ * there is no telling whose request it was).  Returns true and *out, or
+ * false for anything else (a raw socket sees every ICMP message). */
+bool probe_echo_error(const uint8_t *pkt, size_t len, bool v6, uint16_t id,
+		      const struct sockaddr *target, struct probe_echo_err *out)
+	__attribute__((warn_unused_result));
 
 /* --- DNS messages (RFC 1035 section 4.1), pure; exported for the tests --- */
 

@@ -9,6 +9,12 @@
 ssize_t sock_recv_stamped(int fd, void *buf, size_t len, struct timespec *rx, bool *have_rx,
 			  bool *truncated)
 {
+	return sock_recv_from(fd, buf, len, NULL, rx, have_rx, truncated);
+}
+
+ssize_t sock_recv_from(int fd, void *buf, size_t len, struct sockaddr_storage *from,
+		       struct timespec *rx, bool *have_rx, bool *truncated)
+{
 	union {
 		char b[CMSG_SPACE(sizeof(struct timespec)) + 64];
 		struct cmsghdr align;
@@ -20,11 +26,19 @@ ssize_t sock_recv_stamped(int fd, void *buf, size_t len, struct timespec *rx, bo
 	msg.msg_iovlen = 1;
 	msg.msg_control = ctl.b;
 	msg.msg_controllen = sizeof ctl.b;
+	if (from) {
+		memset(from, 0, sizeof *from);
+		from->ss_family = AF_UNSPEC;
+		msg.msg_name = from;
+		msg.msg_namelen = sizeof *from;
+	}
 	*have_rx = false;
 	*truncated = false;
 	ssize_t n = recvmsg(fd, &msg, MSG_DONTWAIT);
 	if (n < 0)
 		return n;
+	if (from && msg.msg_namelen == 0)
+		from->ss_family = AF_UNSPEC;
 	*truncated = (msg.msg_flags & MSG_TRUNC) != 0;
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
 		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS &&

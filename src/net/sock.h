@@ -18,6 +18,12 @@
 ssize_t sock_recv_stamped(int fd, void *buf, size_t len, struct timespec *rx, bool *have_rx,
 			  bool *truncated);
 
+/* sock_recv_stamped() that also says who sent the datagram: *from (its
+ * family AF_UNSPEC when the kernel does not say; from may be NULL).  What a
+ * raw AF_INET6 socket delivers has no IP header: this is its sender. */
+ssize_t sock_recv_from(int fd, void *buf, size_t len, struct sockaddr_storage *from,
+		       struct timespec *rx, bool *have_rx, bool *truncated);
+
 /* Has the kernel queue the errors of fd (an AF_INET or AF_INET6 socket,
  * family) on its error queue with their details (ip(7) IP_RECVERR, ipv6(7)
  * IPV6_RECVERR): ICMP errors from the path or the peer, also those a

@@ -15,10 +15,17 @@
 # timed out.  A UDP port where nothing listens: the kernel's port
 # unreachable fails every probe at once (none times out, although the
 # timeout is longer than the run), and a closed TCP port: refused by a RST.
+# ICMP echo requests to 127.0.0.1 and ::1, over a ping socket (sundial run
+# as nobody, the only group net.ipv4.ping_group_range allows) and over a raw
+# socket (as root), are rejected for 2.0 s (ICMP host unreachable, icmpx
+# administratively prohibited): measured as well, every probe failed with
+# the error, none timed out.  Through a router in a second namespace that
+# rejects them the same way, every echo request fails at once with the
+# router's error (its sender is not the target), on both sockets.
 # Also: the rate floor and ceiling and other usage errors (exit 64), SIGINT
 # and SIGTERM end a run with its summary, an ICMP echo over a ping socket,
 # and a clear message when neither a ping nor a raw socket is allowed.
-# About 30 s.
+# About 40 s.
 
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -32,6 +39,22 @@ command -v nft >/dev/null 2>&1 || bail_out "nft is not installed (scripts/instal
 
 BLOCK=2.0 # seconds each service is blocked
 TOL=0.2   # the outage measured must be BLOCK +- TOL
+
+# A copy of sundial that nobody may run (for ping sockets, and for neither
+# socket), and a router's namespace ($R), both removed at the end.
+U=$(mktemp -d /tmp/sundial-outage-nobody.XXXXXX) || bail_out "mktemp failed"
+R=sundial-outage-$$-r
+# shellcheck disable=SC2317 # called by the EXIT trap
+_outage_cleanup() {
+	local rc=$?
+	ip netns del "$R" 2>/dev/null
+	rm -rf "$U"
+	(exit "$rc")
+	_cleanup
+}
+trap _outage_cleanup EXIT
+chmod 755 "$U"
+{ cp "$SUNDIAL" "$U/sundial" && chmod 755 "$U/sundial"; } || bail_out "cannot copy sundial to $U"
 
 # --- usage errors ---------------------------------------------------------
 
@@ -103,6 +126,17 @@ start_bg() {
 	shift
 	echo "# \$ sundial outage $* &"
 	timeout -k 5 "$SUNDIAL_RUN_TIMEOUT" "$SUNDIAL" outage "$@" >"$T/$name.out" 2>"$T/$name.err" &
+	PIDS[$name]=$!
+}
+
+# start_bg_nobody NAME ARGS...: start_bg as nobody, without capabilities.
+start_bg_nobody() {
+	local name=$1
+	shift
+	echo "# \$ (as nobody) sundial outage $* &"
+	timeout -k 5 "$SUNDIAL_RUN_TIMEOUT" setpriv --reuid=65534 --regid=65534 --clear-groups \
+		--inh-caps=-all --bounding-set=-all "$U/sundial" outage "$@" \
+		>"$T/$name.out" 2>"$T/$name.err" &
 	PIDS[$name]=$!
 }
 
@@ -337,26 +371,26 @@ n=$(printf '%s\n' "$line" | sed -E 's/.* probes lost \(([0-9]+) .*/\1/')
 like "$line" " $n probes lost \($n " "dns6 text, rejected: every probe lost by that reason ($n)"
 like "$OUT" "^failed: $n administratively prohibited from ::1$" "dns6 text, rejected: the summary's failed line"
 
-# closed NAME WANT_REASON: the checks of a run to a UDP port where nothing
-# listens.
+# closed NAME WANT_REASON [WHAT]: the checks of a run to a UDP port where
+# nothing listens (WHAT: why every probe fails at once, for the names).
 closed() {
-	local name=$1 want=$2 sent
+	local name=$1 want=$2 what=${3:-nothing listening} sent
 	wait_bg "$name"
-	is "$RC" 2 "$name, nothing listening: exit 2 (no answer at all)"
+	is "$RC" 2 "$name, $what: exit 2 (no answer at all)"
 	if ! json_valid "$T/out"; then not_ok "$name: valid JSON"; show_run; return; fi
 	sent=$(jv sent)
-	num_is "$sent" '>=' 19 "$name, nothing listening: about 20 probes sent ($sent)"
-	jvis answered 0 "$name, nothing listening: nothing answered"
-	jvis lost 0 "$name, nothing listening: no probe waited for the timeout"
-	jvis in_flight 0 "$name, nothing listening: none left in flight"
-	jvis failed "$sent" "$name, nothing listening: every probe failed"
-	jvis reasons.0.reason "$want" "$name, nothing listening: $want"
-	jvis reasons.0.count "$sent" "$name, nothing listening: for every probe"
-	jvis outage_count 1 "$name, nothing listening: one outage"
-	jvis outages.0.ended false "$name, nothing listening: still on at the end"
-	jvis outages.0.timeouts 0 "$name, nothing listening: none of it timed out"
-	jvis outages.0.first_reason "$want" "$name, nothing listening: its first reason"
-	jvis icmp_errors "$sent" "$name, nothing listening: one ICMP error per probe"
+	num_is "$sent" '>=' 19 "$name, $what: about 20 probes sent ($sent)"
+	jvis answered 0 "$name, $what: nothing answered"
+	jvis lost 0 "$name, $what: no probe waited for the timeout"
+	jvis in_flight 0 "$name, $what: none left in flight"
+	jvis failed "$sent" "$name, $what: every probe failed"
+	jvis reasons.0.reason "$want" "$name, $what: $want"
+	jvis reasons.0.count "$sent" "$name, $what: for every probe"
+	jvis outage_count 1 "$name, $what: one outage"
+	jvis outages.0.ended false "$name, $what: still on at the end"
+	jvis outages.0.timeouts 0 "$name, $what: none of it timed out"
+	jvis outages.0.first_reason "$want" "$name, $what: its first reason"
+	jvis icmp_errors "$sent" "$name, $what: one ICMP error per probe"
 }
 closed c_ntp4 "port unreachable from 127.0.0.1"
 closed c_ntp6 "port unreachable from ::1"
@@ -367,6 +401,94 @@ is "$RC" 2 "ntp text, nothing listening: exit 2"
 like "$OUT" "^outage 1: no answer at all, [0-9.]+ s, ([0-9]+) probes lost \(([0-9]+) port unreachable from 127\.0\.0\.1\)$" "ntp text, nothing listening: the outage line"
 like "$OUT" "summary: NTP 127\.0\.0\.1 port $CLOSED_UDP, 20 probes/s for 1\.[0-9] s: ([0-9]+) sent, 0 answered, 0 lost, ([0-9]+) with an error reply, 0 in flight at the end" "ntp text, nothing listening: the summary"
 like "$OUT" "^failed: [0-9]+ port unreachable from 127\.0\.0\.1$" "ntp text, nothing listening: the summary's failed line"
+
+# --- ICMP errors to echo requests: ping socket and raw socket --------------
+
+# Ping sockets for nobody's group alone: sundial as nobody has one, as root
+# (gid 0 outside the range, CAP_NET_RAW) a raw socket.  IPv4 echo requests
+# are rejected with host unreachable (ICMP type 3 code 1), IPv6 ones with
+# icmpx administratively prohibited (ICMPv6 type 1 code 1).
+cat >"$T/reject_echo.nft" <<EOF
+table inet sundial_reject_echo {
+	chain input {
+		type filter hook input priority 0; policy accept;
+		icmp type echo-request reject with icmp type host-unreachable
+		icmpv6 type echo-request reject with icmpx type admin-prohibited
+	}
+}
+EOF
+# The router: $R forwards to 198.51.100.0/24 and 2001:db8:97::/64 (out of
+# a second veth pair of its own) and rejects echo requests as above in its
+# forward chain, without a rate limit: the errors come from 10.98.0.2 and
+# fd00:98::2, not from the target.  (A raw socket connected to the target
+# would never see them.)
+nsr() { ip netns exec "$R" "$@"; }
+router() {
+	sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 &&
+		ip netns add "$R" && nsr ip link set lo up &&
+		nsr sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 \
+			net.ipv4.icmp_ratelimit=0 net.ipv6.icmp.ratelimit=0 \
+			net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 &&
+		ip link add ro0 type veth peer name ro1 netns "$R" &&
+		ip addr add 10.98.0.1/24 dev ro0 && ip -6 addr add fd00:98::1/64 dev ro0 nodad &&
+		ip link set ro0 up &&
+		nsr ip addr add 10.98.0.2/24 dev ro1 &&
+		nsr ip -6 addr add fd00:98::2/64 dev ro1 nodad && nsr ip link set ro1 up &&
+		nsr ip link add rd0 type veth peer name rd1 && nsr ip link set rd0 up &&
+		nsr ip link set rd1 up &&
+		nsr ip route add 198.51.100.0/24 dev rd0 &&
+		nsr ip -6 route add 2001:db8:97::/64 dev rd0 &&
+		ip route add 198.51.100.0/24 via 10.98.0.2 &&
+		ip -6 route add 2001:db8:97::/64 via fd00:98::2 &&
+		sed 's/sundial_reject_echo/sundial_router/; s/chain input/chain forward/; s/hook input/hook forward/' \
+			"$T/reject_echo.nft" | nsr nft -f -
+}
+HAVE_ROUTER=1
+router || { not_ok "cannot set up the router namespace $R (veth, forwarding, nft)"; HAVE_ROUTER=; }
+HAVE_NOBODY=1
+command -v setpriv >/dev/null 2>&1 || { not_ok "setpriv is missing (util-linux)"; HAVE_NOBODY=; }
+sysctl -qw net.ipv4.ping_group_range="65534 65534" || not_ok "cannot allow ping sockets to nobody"
+if [ -n "$HAVE_NOBODY" ]; then
+	start_bg_nobody e_ping4 -r 10 -d 6 --json icmp://127.0.0.1
+	start_bg_nobody e_ping6 -r 10 -d 6 --json icmp://::1
+fi
+start_bg e_raw4 -r 10 -d 6 --json icmp://127.0.0.1
+start_bg e_raw6 -r 10 -d 6 --json icmp://::1
+if [ -n "$HAVE_ROUTER" ]; then
+	if [ -n "$HAVE_NOBODY" ]; then
+		start_bg_nobody h_ping4 -r 20 -d 1 -t 5 --json icmp://198.51.100.7
+		start_bg_nobody h_ping6 -r 20 -d 1 -t 5 --json icmp://2001:db8:97::7
+	fi
+	start_bg h_raw4 -r 20 -d 1 -t 5 --json icmp://198.51.100.7
+	start_bg h_raw6 -r 20 -d 1 -t 5 --json icmp://2001:db8:97::7
+fi
+block "$T/reject_echo.nft" sundial_reject_echo
+
+# echo_rejected NAME SOCKET WANT_REASON: rejected, over that socket.
+echo_rejected() {
+	rejected "$1" "$3"
+	jvis probe "ICMP echo ($2)" "$1: over a $2"
+}
+if [ -n "$HAVE_NOBODY" ]; then
+	echo_rejected e_ping4 "ping socket" "host unreachable from 127.0.0.1"
+	echo_rejected e_ping6 "ping socket" "administratively prohibited from ::1"
+fi
+echo_rejected e_raw4 "raw socket" "host unreachable from 127.0.0.1"
+echo_rejected e_raw6 "raw socket" "administratively prohibited from ::1"
+# echo_router NAME SOCKET WANT_REASON: closed, over that socket.
+echo_router() {
+	closed "$1" "$3" "rejected by a router"
+	jvis probe "ICMP echo ($2)" "$1: over a $2"
+}
+if [ -n "$HAVE_ROUTER" ]; then
+	if [ -n "$HAVE_NOBODY" ]; then
+		echo_router h_ping4 "ping socket" "host unreachable from 10.98.0.2"
+		echo_router h_ping6 "ping socket" "administratively prohibited from fd00:98::2"
+	fi
+	echo_router h_raw4 "raw socket" "host unreachable from 10.98.0.2"
+	echo_router h_raw6 "raw socket" "administratively prohibited from fd00:98::2"
+fi
+sysctl -qw net.ipv4.ping_group_range="1 0"
 
 # --- refused, not dropped: error replies ------------------------------------
 
@@ -407,19 +529,12 @@ is "$RC" 0 "icmp over a ping socket: exit 0"
 jis probe "ICMP echo (ping socket)" "icmp with ping sockets allowed: a ping socket"
 num_is "$(jf answered)" '>=' 19 "icmp ::1 over a ping socket: answered ($(jf answered))"
 sysctl -qw net.ipv4.ping_group_range="1 0"
-if command -v setpriv >/dev/null 2>&1; then
-	U=$(mktemp -d /tmp/sundial-outage-nobody.XXXXXX)
-	chmod 755 "$U"
-	cp "$SUNDIAL" "$U/sundial"
-	chmod 755 "$U/sundial"
+if [ -n "$HAVE_NOBODY" ]; then
 	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all \
 		"$U/sundial" outage -d 1 icmp://127.0.0.1 >"$T/out" 2>"$T/err"
 	RC=$?
-	rm -rf "$U"
 	is "$RC" 3 "icmp, no ping socket, no CAP_NET_RAW: exit 3"
 	like "$(cat "$T/err")" "ICMP echo is not allowed: no ping socket .*ping_group_range.* no raw socket .*CAP_NET_RAW" "icmp, neither socket: says so and what to do"
-else
-	not_ok "setpriv is missing (util-linux)"
 fi
 
 finish

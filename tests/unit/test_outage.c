@@ -9,7 +9,11 @@
  * rejections (truncated header or question, wrong ID, QR not set, opcode,
  * question), with every truncation of a good reply and random bytes; the
  * reasons said for errors from a socket's error queue (ICMP and ICMPv6
- * errors by type and code, with and without their sender, local errors). */
+ * errors by type and code, with and without their sender, local errors,
+ * redirects and source quench), the same words from a type, code and
+ * sender; ICMP errors to echo requests as a raw socket delivers them
+ * (captured from a router, variants, every truncation, random bytes and
+ * mutations). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -970,15 +974,335 @@ static void test_err_reason(void **state)
 	ee = ee_make(SO_EE_ORIGIN_ICMP, 3, 9, 0, ENETUNREACH);
 	assert_true(probe_err_reason(&ee, (struct sockaddr *)&s6, buf, sizeof buf));
 	assert_true(strlen(buf) < OUTAGE_REASON_LEN - 1);
-	/* every type and code of both: a name, terminated, never empty */
+	/* every type and code of both: a name, terminated, never empty; all
+	 * end a probe but ICMP source quench and redirect */
 	for (unsigned o = SO_EE_ORIGIN_ICMP; o <= SO_EE_ORIGIN_ICMP6; o++)
 		for (unsigned t = 0; t < 256; t++)
 			for (unsigned c = 0; c < 256; c++) {
 				ee = ee_make((uint8_t)o, (uint8_t)t, (uint8_t)c, UINT32_MAX, 0);
-				assert_true(probe_err_reason(&ee, (struct sockaddr *)&s6, buf,
-							     sizeof buf));
+				bool ends = probe_err_reason(&ee, (struct sockaddr *)&s6, buf,
+							     sizeof buf);
+				assert_int_equal(ends,
+						 !(o == SO_EE_ORIGIN_ICMP && (t == 4 || t == 5)));
 				assert_true(buf[0] != '\0' && strlen(buf) < sizeof buf);
 			}
+	/* what a ping socket's queue gets besides errors (EREMOTEIO) */
+	assert_string_equal(reason(SO_EE_ORIGIN_ICMP, 4, 0, 0, "10.0.0.1", &icmp),
+			    "source quench from 10.0.0.1");
+	assert_false(icmp);
+	assert_string_equal(reason(SO_EE_ORIGIN_ICMP, 5, 1, 0, "10.0.0.1", &icmp),
+			    "ICMP type 5 code 1 from 10.0.0.1");
+	assert_false(icmp);
+	assert_string_equal(reason(SO_EE_ORIGIN_ICMP6, 4, 0, 0, NULL, &icmp), "parameter problem");
+	assert_true(icmp);
+	assert_string_equal(reason(SO_EE_ORIGIN_ICMP6, 137, 0, 0, NULL, &icmp),
+			    "ICMPv6 type 137 code 0");
+	assert_true(icmp);
+}
+
+/* --- the same words from a type, code and sender --- */
+
+static void sa4(struct sockaddr_storage *ss, const char *a)
+{
+	memset(ss, 0, sizeof *ss);
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+	s4->sin_family = AF_INET;
+	assert_int_equal(inet_pton(AF_INET, a, &s4->sin_addr), 1);
+}
+
+static void sa6(struct sockaddr_storage *ss, const char *a)
+{
+	memset(ss, 0, sizeof *ss);
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+	s6->sin6_family = AF_INET6;
+	assert_int_equal(inet_pton(AF_INET6, a, &s6->sin6_addr), 1);
+}
+
+static void test_icmp_reason(void **state)
+{
+	(void)state;
+	char buf[PROBE_WHY_LEN], other[PROBE_WHY_LEN];
+	struct sockaddr_storage r4, r6, none;
+	sa4(&r4, "10.98.0.2");
+	sa6(&r6, "fd00:98::2");
+	memset(&none, 0, sizeof none);
+	probe_icmp_reason(false, 3, 1, 0, (struct sockaddr *)&r4, buf, sizeof buf);
+	assert_string_equal(buf, "host unreachable from 10.98.0.2");
+	probe_icmp_reason(true, 1, 1, 0, (struct sockaddr *)&r6, buf, sizeof buf);
+	assert_string_equal(buf, "administratively prohibited from fd00:98::2");
+	probe_icmp_reason(false, 3, 13, 0, NULL, buf, sizeof buf);
+	assert_string_equal(buf, "administratively prohibited");
+	probe_icmp_reason(false, 3, 4, 1400, (struct sockaddr *)&none, buf, sizeof buf);
+	assert_string_equal(buf, "fragmentation needed (MTU 1400)");
+	probe_icmp_reason(true, 2, 0, 1280, (struct sockaddr *)&r6, buf, sizeof buf);
+	assert_string_equal(buf, "packet too big (MTU 1280) from fd00:98::2");
+	probe_icmp_reason(false, 11, 0, 0, (struct sockaddr *)&r4, buf, sizeof buf);
+	assert_string_equal(buf, "TTL exceeded in transit from 10.98.0.2");
+	probe_icmp_reason(true, 3, 0, 0, NULL, buf, sizeof buf);
+	assert_string_equal(buf, "hop limit exceeded in transit");
+	probe_icmp_reason(true, 200, 9, 0, NULL, buf, sizeof buf);
+	assert_string_equal(buf, "ICMPv6 type 200 code 9");
+	/* cut and terminated; no room: untouched */
+	char small[6];
+	probe_icmp_reason(false, 3, 1, 0, (struct sockaddr *)&r4, small, sizeof small);
+	assert_string_equal(small, "host ");
+	memset(small, 'x', sizeof small);
+	probe_icmp_reason(false, 3, 1, 0, (struct sockaddr *)&r4, small, 0);
+	assert_memory_equal(small, "xxxxxx", sizeof small);
+	/* word for word what the error queue's errors say, for every type and
+	 * code of both, with a sender of either family and without */
+	const struct sockaddr *senders[] = { (struct sockaddr *)&r4, (struct sockaddr *)&r6,
+					     (struct sockaddr *)&none, NULL };
+	for (unsigned o = SO_EE_ORIGIN_ICMP; o <= SO_EE_ORIGIN_ICMP6; o++)
+		for (unsigned t = 0; t < 256; t++)
+			for (unsigned c = 0; c < 256; c++)
+				for (size_t i = 0; i < sizeof senders / sizeof senders[0]; i++) {
+					uint32_t info = t * 256 + c + 576;
+					struct sock_extended_err ee =
+						ee_make((uint8_t)o, (uint8_t)t, (uint8_t)c, info,
+							EHOSTUNREACH);
+					(void)probe_err_reason(&ee, senders[i], other,
+							       sizeof other);
+					probe_icmp_reason(o == SO_EE_ORIGIN_ICMP6, (uint8_t)t,
+							  (uint8_t)c, info, senders[i], buf,
+							  sizeof buf);
+					assert_string_equal(buf, other);
+				}
+}
+
+/* --- ICMP errors to echo requests on a raw socket --- */
+
+/* Captured on a raw AF_INET socket in a network namespace behind a router
+ * (10.98.0.2) whose nftables forward chain has "icmp type echo-request
+ * reject with icmp type host-unreachable":
+ *
+ *   IPv4  45 c0 0048 3710 0000 40 01 2e1f  len 72, TTL 64, ICMP
+ *         0a620002 0a620001                10.98.0.2 > 10.98.0.1
+ *   ICMP  03 01 fcfe 00000000              destination unreachable, host
+ *   quote 45 00 002c d0f5 4000 3f 01 363e  len 44, DF, TTL 63, ICMP
+ *         0a620001 c6336407                10.98.0.1 > 198.51.100.7
+ *         08 00 fcb1 5d1a 0007             echo request, id 0x5d1a, seq 7
+ *         0123456789abcdef 0000000000000007  data: token, probe number 7
+ */
+static const uint8_t err4[] = {
+	0x45, 0xc0, 0x00, 0x48, 0x37, 0x10, 0x00, 0x00, 0x40, 0x01, 0x2e, 0x1f, 0x0a, 0x62, 0x00,
+	0x02, 0x0a, 0x62, 0x00, 0x01, 0x03, 0x01, 0xfc, 0xfe, 0x00, 0x00, 0x00, 0x00, 0x45, 0x00,
+	0x00, 0x2c, 0xd0, 0xf5, 0x40, 0x00, 0x3f, 0x01, 0x36, 0x3e, 0x0a, 0x62, 0x00, 0x01, 0xc6,
+	0x33, 0x64, 0x07, 0x08, 0x00, 0xfc, 0xb1, 0x5d, 0x1a, 0x00, 0x07, 0x01, 0x23, 0x45, 0x67,
+	0x89, 0xab, 0xcd, 0xef, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x07,
+};
+
+/* The same on a raw AF_INET6 socket (no IPv6 header), the router
+ * (fd00:98::2) rejecting with "icmpx type admin-prohibited":
+ *
+ *   ICMPv6 01 01 248e 00000000             destination unreachable,
+ *                                          administratively prohibited
+ *   quote  6001 44b3 0018 3a 3f            payload 24, ICMPv6, hop limit 63
+ *          fd00:98::1 > 2001:db8:97::7
+ *          80 00 586e 5d1a 0007            echo request, id 0x5d1a, seq 7
+ *          0123456789abcdef 0000000000000007
+ */
+static const uint8_t err6[] = {
+	0x01, 0x01, 0x24, 0x8e, 0x00, 0x00, 0x00, 0x00, 0x60, 0x01, 0x44, 0xb3, 0x00, 0x18, 0x3a,
+	0x3f, 0xfd, 0x00, 0x00, 0x98, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x01, 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x97, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x07, 0x80, 0x00, 0x58, 0x6e, 0x5d, 0x1a, 0x00, 0x07, 0x01, 0x23, 0x45, 0x67,
+	0x89, 0xab, 0xcd, 0xef, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x07,
+};
+
+#define ECHO_ID 0x5d1a
+
+static uint16_t cksum(const uint8_t *p, size_t n)
+{
+	uint32_t sum = 0;
+	for (size_t i = 0; i + 1 < n; i += 2)
+		sum += (uint32_t)p[i] << 8 | p[i + 1];
+	if (n & 1)
+		sum += (uint32_t)p[n - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* Sets the IPv4 total length to len and the ICMP checksum of an IPv4
+ * packet (20-octet header) right after an edit. */
+static void fix4(uint8_t *pkt, size_t len)
+{
+	pkt[2] = (uint8_t)(len >> 8);
+	pkt[3] = (uint8_t)len;
+	pkt[22] = pkt[23] = 0;
+	uint16_t c = cksum(pkt + 20, len - 20);
+	pkt[22] = (uint8_t)(c >> 8);
+	pkt[23] = (uint8_t)c;
+}
+
+/* probe_echo_error() on an exact heap copy of len octets of pkt (so that
+ * AddressSanitizer sees a read past them). */
+static bool echo_err(const uint8_t *pkt, size_t len, bool v6, uint16_t id,
+		     const struct sockaddr_storage *target, struct probe_echo_err *e)
+{
+	uint8_t *copy = malloc(len ? len : 1);
+	assert_non_null(copy);
+	if (len)
+		memcpy(copy, pkt, len);
+	bool r = probe_echo_error(copy, len, v6, id, (const struct sockaddr *)target, e);
+	free(copy);
+	return r;
+}
+
+static void test_echo_error(void **state)
+{
+	(void)state;
+	struct sockaddr_storage t4, t6, other4, r4, r6;
+	sa4(&t4, "198.51.100.7");
+	sa6(&t6, "2001:db8:97::7");
+	sa4(&other4, "198.51.100.8");
+	sa4(&r4, "10.98.0.2");
+	sa6(&r6, "fd00:98::2");
+	struct probe_echo_err e;
+	char buf[PROBE_WHY_LEN];
+	uint8_t pkt[128];
+
+	/* the captured errors */
+	assert_true(echo_err(err4, sizeof err4, false, ECHO_ID, &t4, &e));
+	assert_int_equal(e.type, 3);
+	assert_int_equal(e.code, 1);
+	assert_int_equal(e.info, 0);
+	assert_int_equal(e.seq, 7);
+	probe_icmp_reason(false, e.type, e.code, e.info, (struct sockaddr *)&r4, buf, sizeof buf);
+	assert_string_equal(buf, "host unreachable from 10.98.0.2");
+	assert_true(echo_err(err6, sizeof err6, true, ECHO_ID, &t6, &e));
+	assert_int_equal(e.type, 1);
+	assert_int_equal(e.code, 1);
+	assert_int_equal(e.seq, 7);
+	probe_icmp_reason(true, e.type, e.code, e.info, (struct sockaddr *)&r6, buf, sizeof buf);
+	assert_string_equal(buf, "administratively prohibited from fd00:98::2");
+
+	/* not ours: another identifier, another target, another family, none */
+	assert_false(echo_err(err4, sizeof err4, false, ECHO_ID + 1, &t4, &e));
+	assert_false(echo_err(err4, sizeof err4, false, ECHO_ID, &other4, &e));
+	assert_false(echo_err(err4, sizeof err4, false, ECHO_ID, &t6, &e));
+	assert_false(probe_echo_error(err4, sizeof err4, false, ECHO_ID, NULL, &e));
+	assert_false(echo_err(err4, sizeof err4, true, ECHO_ID, &t6, &e));
+	assert_false(echo_err(err6, sizeof err6, true, ECHO_ID - 1, &t6, &e));
+	assert_false(echo_err(err6, sizeof err6, false, ECHO_ID, &t4, &e));
+
+	/* IPv4: the checksum must be right; right again, another sequence */
+	memcpy(pkt, err4, sizeof err4);
+	pkt[55]++; /* quoted seq 8 */
+	assert_false(echo_err(pkt, sizeof err4, false, ECHO_ID, &t4, &e));
+	fix4(pkt, sizeof err4);
+	assert_true(echo_err(pkt, sizeof err4, false, ECHO_ID, &t4, &e));
+	assert_int_equal(e.seq, 8);
+	/* IPv4 error types: time exceeded, parameter problem, fragmentation
+	 * needed with its MTU (RFC 1191: octets 6 and 7) */
+	const struct {
+		uint8_t type, code;
+		bool is_err;
+	} v4types[] = { { 11, 0, true }, { 11, 1, true },  { 12, 0, true }, { 3, 13, true },
+			{ 3, 3, true },	 { 5, 1, false },  { 4, 0, false }, { 0, 0, false },
+			{ 8, 0, false }, { 13, 0, false }, { 42, 0, false } };
+	for (size_t i = 0; i < sizeof v4types / sizeof v4types[0]; i++) {
+		memcpy(pkt, err4, sizeof err4);
+		pkt[20] = v4types[i].type;
+		pkt[21] = v4types[i].code;
+		fix4(pkt, sizeof err4);
+		assert_int_equal(echo_err(pkt, sizeof err4, false, ECHO_ID, &t4, &e),
+				 v4types[i].is_err);
+		if (v4types[i].is_err) {
+			assert_int_equal(e.type, v4types[i].type);
+			assert_int_equal(e.code, v4types[i].code);
+		}
+	}
+	memcpy(pkt, err4, sizeof err4);
+	pkt[21] = 4;
+	pkt[26] = 1400 >> 8;
+	pkt[27] = 1400 & 0xff;
+	fix4(pkt, sizeof err4);
+	assert_true(echo_err(pkt, sizeof err4, false, ECHO_ID, &t4, &e));
+	assert_int_equal(e.info, 1400);
+	probe_icmp_reason(false, e.type, e.code, e.info, (struct sockaddr *)&r4, buf, sizeof buf);
+	assert_string_equal(buf, "fragmentation needed (MTU 1400) from 10.98.0.2");
+	/* the quote: of an echo reply, of a UDP datagram: not an echo request */
+	memcpy(pkt, err4, sizeof err4);
+	pkt[48] = 0;
+	fix4(pkt, sizeof err4);
+	assert_false(echo_err(pkt, sizeof err4, false, ECHO_ID, &t4, &e));
+	memcpy(pkt, err4, sizeof err4);
+	pkt[37] = 17;
+	fix4(pkt, sizeof err4);
+	assert_false(echo_err(pkt, sizeof err4, false, ECHO_ID, &t4, &e));
+	/* quoting the IP header and 8 octets is enough (RFC 792); the IP
+	 * header alone, or less, is not: no telling whose it was */
+	for (size_t len = 28; len <= sizeof err4; len++) {
+		memcpy(pkt, err4, len);
+		fix4(pkt, len);
+		assert_int_equal(echo_err(pkt, len, false, ECHO_ID, &t4, &e), len >= 56);
+		if (len >= 56)
+			assert_int_equal(e.seq, 7);
+	}
+	/* every truncation of what came: the IP total length says it is cut */
+	for (size_t len = 0; len < sizeof err4; len++)
+		assert_false(echo_err(err4, len, false, ECHO_ID, &t4, &e));
+
+	/* ICMPv6 types: too big with its MTU (all four octets), time
+	 * exceeded, parameter problem; echo reply, redirect, NS are not */
+	const struct {
+		uint8_t type, code;
+		bool is_err;
+	} v6types[] = { { 1, 4, true },	   { 1, 0, true },    { 3, 0, true },
+			{ 4, 1, true },	   { 129, 0, false }, { 128, 0, false },
+			{ 137, 0, false }, { 135, 0, false }, { 5, 0, false } };
+	for (size_t i = 0; i < sizeof v6types / sizeof v6types[0]; i++) {
+		memcpy(pkt, err6, sizeof err6);
+		pkt[0] = v6types[i].type;
+		pkt[1] = v6types[i].code;
+		assert_int_equal(echo_err(pkt, sizeof err6, true, ECHO_ID, &t6, &e),
+				 v6types[i].is_err);
+	}
+	memcpy(pkt, err6, sizeof err6);
+	pkt[0] = 2;
+	pkt[1] = 0;
+	pkt[6] = 1280 >> 8;
+	pkt[7] = 1280 & 0xff;
+	assert_true(echo_err(pkt, sizeof err6, true, ECHO_ID, &t6, &e));
+	assert_int_equal(e.info, 1280);
+	probe_icmp_reason(true, e.type, e.code, e.info, (struct sockaddr *)&r6, buf, sizeof buf);
+	assert_string_equal(buf, "packet too big (MTU 1280) from fd00:98::2");
+	/* an ICMPv6 message has no length of its own: cut anywhere after the
+	 * quoted header and 8 octets it is still one */
+	for (size_t len = 0; len <= sizeof err6; len++) {
+		assert_int_equal(echo_err(err6, len, true, ECHO_ID, &t6, &e), len >= 56);
+		if (len >= 56)
+			assert_int_equal(e.seq, 7);
+	}
+
+	/* random bytes, and the captured errors with one octet changed: never
+	 * a read past the end (ASan), and what is taken is an error of ours */
+	uint64_t x = test_seed ^ 0x6a09e667f3bcc908ULL;
+	for (int i = 0; i < 20000; i++) {
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+		bool v6 = (x >> 63) & 1;
+		size_t len = (size_t)(x >> 33) % 100;
+		for (size_t k = 0; k < len; k++) {
+			x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+			pkt[k] = (uint8_t)(x >> 56);
+		}
+		if (i % 2) { /* a mutation of a captured error */
+			const uint8_t *src = v6 ? err6 : err4;
+			len = v6 ? sizeof err6 : sizeof err4;
+			memcpy(pkt, src, len);
+			x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+			pkt[(x >> 33) % len] ^= (uint8_t)(1 + (x >> 56) % 255);
+		}
+		bool got = echo_err(pkt, len, v6, ECHO_ID, v6 ? &t6 : &t4, &e);
+		if (got && !v6)
+			assert_true(e.type == 3 || e.type == 11 || e.type == 12);
+		if (got && v6)
+			assert_true(e.type >= 1 && e.type <= 4);
+		if (i % 2 == 0 && len < 56)
+			assert_false(got);
+	}
 }
 
 int main(void)
@@ -1005,6 +1329,8 @@ int main(void)
 		cmocka_unit_test(test_dns_check),
 		cmocka_unit_test(test_dns_rejection_loop),
 		cmocka_unit_test(test_err_reason),
+		cmocka_unit_test(test_icmp_reason),
+		cmocka_unit_test(test_echo_error),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
