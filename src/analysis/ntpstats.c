@@ -1159,10 +1159,11 @@ static int do_line(ntpstats *s)
 		f->skipped++; /* blank, a comment, chrony's rule above its header */
 		return 0;
 	}
-	char raw[NTPSTATS_MAX_LINE + 1];
-	memcpy(raw, buf, len + 1);
-	struct words ws;
 	enum ntpstats_kind k = f->kind;
+	char raw[NTPSTATS_MAX_LINE + 1]; /* the line before splitting: detection only */
+	if (k == NTPSTATS_AUTO)
+		memcpy(raw, buf, len + 1);
+	struct words ws;
 	bool csv = k == NTPSTATS_POOL || (k == NTPSTATS_AUTO && looks_csv(buf));
 	if (!(csv ? split_csv(buf, &ws) : split_blank(buf, &ws))) {
 		str_format(why, sizeof why, "more than %d fields", MAX_FIELDS);

@@ -28,13 +28,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "auth/mac.h"
 #include "common/clock.h"
+#include "common/entropy.h"
 #include "common/log.h"
 #include "common/mem.h"
 #include "net/addr.h"
@@ -66,18 +66,6 @@ struct m6c {
 	struct log_limit limit; /* malformed replies */
 };
 
-static uint16_t random16(void)
-{
-	uint16_t v = 0;
-	if (getrandom(&v, sizeof v, 0) != (ssize_t)sizeof v) {
-		struct timespec ts;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		v = (uint16_t)((uint64_t)ts.tv_nsec * 0x9e3779b97f4a7c15ULL >> 48 ^
-			       (uint64_t)getpid());
-	}
-	return v;
-}
-
 m6c *m6c_open(const struct sockaddr_storage *server, double timeout, const struct key *key,
 	      int *err)
 {
@@ -96,7 +84,7 @@ m6c *m6c_open(const struct sockaddr_storage *server, double timeout, const struc
 	c->fd = -1;
 	c->timeout = timeout;
 	c->key = key;
-	c->seq = random16();
+	c->seq = (uint16_t)entropy_u64();
 	c->mac_align = 8;
 	c->limit.interval = 10.0;
 	c->asm_ = m6_asm_new(M6C_MAX_REPLY);

@@ -18,13 +18,13 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "common/clock.h"
+#include "common/entropy.h"
 #include "common/log.h"
 #include "common/mem.h"
 #include "net/addr.h"
@@ -57,20 +57,6 @@ void ntpc_target_fini(struct ntpc_target *t)
 	t->fd = -1;
 	free(t->samples);
 	t->samples = NULL;
-}
-
-static uint64_t random64(void)
-{
-	uint64_t v = 0;
-	if (getrandom(&v, sizeof v, 0) != (ssize_t)sizeof v) {
-		/* getrandom() on a booted kernel does not fail for 8 bytes;
-		 * fall back to something that is still unpredictable enough to
-		 * keep replies apart. */
-		struct timespec ts;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		v = (uint64_t)ts.tv_nsec * 0x9e3779b97f4a7c15ULL ^ (uint64_t)getpid();
-	}
-	return v;
 }
 
 static int open_socket(struct ntpc_target *t, const struct ntpc_opts *opts)
@@ -114,7 +100,7 @@ static void send_sample(struct ntpc_target *t, struct ntpc_sample *s, const stru
 	req.mode = NTP_MODE_CLIENT;
 	/* A random transmit timestamp: only a reply to this request can echo
 	 * it, and it tells nobody our clock (as chrony's client does). */
-	s->xmt = random64();
+	s->xmt = entropy_u64();
 	req.xmt_ts = s->xmt;
 	size_t used = ntp_pkt_encode(&req, buf, sizeof buf);
 	if (t->nts) {

@@ -33,12 +33,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "common/clock.h"
+#include "common/entropy.h"
 #include "common/mem.h"
 #include "common/rd.h"
 #include "net/addr.h"
@@ -80,19 +80,6 @@ struct probe {
 	size_t n_ready, ready_cap;
 	struct probe_counters c;
 };
-
-static uint64_t random64(void)
-{
-	uint64_t v = 0;
-	if (getrandom(&v, sizeof v, 0) != (ssize_t)sizeof v) {
-		/* Does not happen for 8 bytes on a booted kernel; keep going
-		 * with something that still tells probes apart. */
-		struct timespec ts;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		v = (uint64_t)ts.tv_nsec * 0x9e3779b97f4a7c15ULL ^ (uint64_t)getpid();
-	}
-	return v;
-}
 
 /* --- DNS (RFC 1035 section 4.1) ---
  *
@@ -370,18 +357,6 @@ bool probe_err_reason(const struct sock_extended_err *ee, const struct sockaddr 
 #define ICMP_ECHO_REQUEST(v6) ((v6) ? 128 : 8)
 #define ICMP_ECHO_REPLY(v6) ((v6) ? 129 : 0)
 
-static uint16_t inet_cksum(const uint8_t *p, size_t n)
-{
-	uint32_t sum = 0;
-	for (size_t i = 0; i + 1 < n; i += 2)
-		sum += (uint32_t)p[i] << 8 | p[i + 1];
-	if (n & 1)
-		sum += (uint32_t)p[n - 1] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
 static size_t icmp_echo_encode(const probe *p, uint64_t seq, uint8_t *buf, size_t len)
 {
 	struct wr w = wr_make(buf, len);
@@ -394,7 +369,7 @@ static size_t icmp_echo_encode(const probe *p, uint64_t seq, uint8_t *buf, size_
 	wr_be64(&w, seq);
 	if (w.bad)
 		return 0;
-	uint16_t c = inet_cksum(buf, ICMP_ECHO_LEN);
+	uint16_t c = icmp_checksum(buf, ICMP_ECHO_LEN);
 	buf[2] = (uint8_t)(c >> 8);
 	buf[3] = (uint8_t)c;
 	return ICMP_ECHO_LEN;
@@ -417,7 +392,7 @@ static bool icmp_start(bool raw, bool v6, const uint8_t *buf, size_t len, size_t
 	rd_skip(&r, 8);
 	uint8_t proto = rd_u8(&r);
 	rd_skip(&r, ihl - 10);
-	if (r.bad || proto != IPPROTO_ICMP || inet_cksum(r.p, r.left) != 0)
+	if (r.bad || proto != IPPROTO_ICMP || icmp_checksum(r.p, r.left) != 0)
 		return false;
 	*off = ihl;
 	return true;
@@ -705,8 +680,8 @@ int probe_open(const struct probe_opts *o, probe **out, char *err, size_t errlen
 	p->fd = -1;
 	p->ep = -1;
 	p->v6 = o->addr.ss_family == AF_INET6;
-	p->token = random64();
-	p->icmp_id = (uint16_t)random64();
+	p->token = entropy_u64();
+	p->icmp_id = (uint16_t)entropy_u64();
 	p->recverr = o->kind == PROBE_TCP; /* per socket; UDP, ICMP: open_socket() */
 	int rc = 0;
 	if (o->kind == PROBE_DNS) {
@@ -921,14 +896,14 @@ int probe_send(probe *p, uint64_t seq, double *sent)
 		req.mode = NTP_MODE_CLIENT;
 		/* Random: only a reply to this request can echo it, and it
 		 * tells nobody the local clock (as ntp_client does). */
-		s->xmt = random64();
+		s->xmt = entropy_u64();
 		req.xmt_ts = s->xmt;
 		len = ntp_pkt_encode(&req, buf, sizeof buf);
 		break;
 	}
 	case PROBE_DNS:
 		do
-			s->id = (uint16_t)random64();
+			s->id = (uint16_t)entropy_u64();
 		while (dns_id_in_flight(p, s->id));
 		memcpy(buf, p->query, p->qlen);
 		buf[0] = (uint8_t)(s->id >> 8);

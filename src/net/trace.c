@@ -32,10 +32,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <unistd.h>
 
 #include "common/clock.h"
+#include "common/entropy.h"
 #include "common/mem.h"
 #include "wire/ntp.h"
 
@@ -361,14 +361,6 @@ static int find_source(trace *t, char *err, size_t errlen)
 	return rc;
 }
 
-static uint32_t random_u32(void)
-{
-	uint32_t v = 0;
-	if (getrandom(&v, sizeof v, 0) != (ssize_t)sizeof v)
-		v = (uint32_t)getpid() * 2654435761u ^ (uint32_t)(clock_mono_sec() * 1e9);
-	return v;
-}
-
 int trace_open(const struct trace_opts *o, trace **out, char *err, size_t errlen)
 {
 	*out = NULL;
@@ -444,17 +436,17 @@ int trace_open(const struct trace_opts *o, trace **out, char *err, size_t errlen
 						   TRACE_NTP_PORT, strerror(-rc));
 					goto out;
 				}
-				k->ntp_cookie = random_u32();
+				k->ntp_cookie = (uint32_t)entropy_u64();
 				if (k->ntp_cookie == 0)
 					k->ntp_cookie = 1;
 			}
 			break;
 		case TRACE_ICMP:
 			k->proto = v6 ? IPP_ICMPV6 : IPP_ICMP;
-			k->icmp_id = (uint16_t)random_u32();
+			k->icmp_id = (uint16_t)entropy_u64();
 			break;
 		}
-		fs->base = random_u32();
+		fs->base = (uint32_t)entropy_u64();
 		fs->sent = mem_calloc(t->n_probes, sizeof *fs->sent);
 		fs->f.hops = mem_calloc(o->max_ttl, sizeof *fs->f.hops);
 		for (unsigned ttl = 1; ttl <= o->max_ttl; ttl++)

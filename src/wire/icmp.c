@@ -56,6 +56,11 @@ static uint16_t sum_fold(uint32_t s)
 	return (uint16_t)s;
 }
 
+uint16_t icmp_checksum(const uint8_t *p, size_t n)
+{
+	return (uint16_t)~sum_fold(sum_add(0, p, n));
+}
+
 /* The pseudo-header of TCP, UDP (RFC 768, RFC 9293 section 3.1) and ICMPv6
  * (RFC 8200 section 8.1) over IPv4 or IPv6. */
 static uint32_t pseudo_sum(const struct icmp_flow *f, uint8_t proto, size_t len)

@@ -115,6 +115,10 @@ struct icmp_reply {
 #define ICMP_TCP_RST 0x04
 #define ICMP_TCP_ACK 0x10
 
+/* The Internet checksum (RFC 1071) of n octets: what goes into a header
+ * whose checksum field is zero, and 0 over a message whose checksum is right. */
+uint16_t icmp_checksum(const uint8_t *p, size_t n);
+
 /* Decodes len octets that start with the header first says.  On ICMP_OK
  * *out is filled; otherwise the layers before the one that was cut or wrong
  * (an error with a cut quote keeps its type and code, and the quoted IP
