@@ -211,11 +211,14 @@ start_gpsfake
 # until it has sampled gpsd again (a fixed wait was too short under ASan on a busy machine)
 for _ in $(seq 1 60); do
 	curl -sf "http://127.0.0.1:$HP/metrics" >"$T/metrics.txt"
-	numcmp "$(prom_value "$T/metrics.txt" sundial_collect_up source=gpsd)" '==' 1 && break
+	numcmp "$(prom_value "$T/metrics.txt" sundial_collect_up source=gpsd)" '==' 1 &&
+		numcmp "$(prom_value "$T/metrics.txt" sundial_gps_fix_mode source=gpsd)" '==' 3 && break
 	sleep 0.25
 done
 pv sundial_collect_up source=gpsd 1 "gpsd back: the collector reconnected"
 pv sundial_gps_satellites_used source=gpsd 7 "gpsd back: 7 satellites used again"
+# (gpsd reports a 2D fix until the replayed log's first GSA: wait for 3D)
+pv sundial_gps_fix_mode source=gpsd 3 "gpsd back: the 3D fix again"
 
 last_value() { rrdtool lastupdate "$1" 2>/dev/null | awk -F': ' 'NF == 2 { v = $2; t = $1 } END { print t, v }'; }
 F_STRATUM=$(find "$T/data/chronyd" -name sundial_daemon_stratum.rrd | head -n 1)
@@ -227,8 +230,14 @@ read -r T2 V2 <<<"$(last_value "$F_TEMP")"
 num_is "$(absdiff "$V2" 48.123)" '<=' 0.0000001 "RRD: the temperature ($V2)"
 F_SATS=$(find "$T/data/gpsd" -name 'sundial_gps_satellites_used*.rrd' | head -n 1)
 F_FIX=$(find "$T/data/gpsd" -name 'sundial_gps_fix_mode*.rrd' | head -n 1)
-read -r _ VS <<<"$(last_value "$F_SATS")"
-read -r _ VF <<<"$(last_value "$F_FIX")"
+# (an RRD keeps one update per second: a 2D sample in the second of
+# reconnection is replaced by the next second's; look for up to 5 s)
+for _ in $(seq 1 20); do
+	read -r _ VS <<<"$(last_value "$F_SATS")"
+	read -r _ VF <<<"$(last_value "$F_FIX")"
+	[ "$VS/$VF" = 7/3 ] && break
+	sleep 0.25
+done
 is "$VS/$VF" "7/3" "RRD: gpsd's satellites used and fix mode (rrdtool lastupdate)"
 N=$(rrdtool fetch "$F_TEMP" AVERAGE -s -20 -e now 2>/dev/null | awk -F': ' 'NF == 2 && $2 !~ /nan/ { n++ } END { print n + 0 }')
 num_is "$N" '>=' 3 "RRD: at least 3 one-second rows of the temperature ($N)"
