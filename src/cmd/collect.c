@@ -39,8 +39,8 @@ static void help(FILE *f)
 	fprintf(f, "usage: sundial collect [-c FILE] [-f] [--check] [-v]\n"
 		   "The daemon: samples every source, keeps RRD history, serves /metrics,\n"
 		   "the dashboard (http://127.0.0.1:8770/) and alerts.\n\n"
-		   "  -c FILE    configuration (default " DEFAULT_CONF
-		   "; without it, what runs locally)\n"
+		   "  -c FILE    configuration (default " DEFAULT_CONF ";\n"
+		   "             without it, what runs locally)\n"
 		   "  --check    read the configuration, say what is wrong, exit\n"
 		   "  -f         stay in the foreground, log to stderr (else detach, syslog)\n"
 		   "  -v         more messages;  -h  this help\n"

@@ -36,8 +36,8 @@ static void usage(FILE *f)
 		   "Commands:\n");
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].what);
-	fprintf(f, "\n'sundial COMMAND --help' shows a command's options; man sundial-COMMAND "
-		   "explains it.\n");
+	fprintf(f, "\n'sundial COMMAND --help' shows a command's options;\n"
+		   "'man sundial-COMMAND' explains it.\n");
 }
 
 int main(int argc, char **argv)
