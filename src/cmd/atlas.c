@@ -415,9 +415,17 @@ int cmd_atlas(int argc, char **argv)
 			rc = 1;
 			break;
 		}
+		const struct atlas_file *f = atlas_file_get(a, atlas_file_count(a) - 1);
 		if (e != 0) {
 			fprintf(stderr, "sundial atlas: %s: not RIPE Atlas results (see below)\n",
 				name);
+			rc = 1;
+		} else if (f->results == 0 && f->rejected > 0) {
+			/* like a file of some other kind: say so, as for a broken one */
+			fprintf(stderr,
+				"sundial atlas: %s: no RIPE Atlas NTP result in it, %lu rejected "
+				"(see below)\n",
+				name, f->rejected);
 			rc = 1;
 		}
 	}

@@ -14,7 +14,8 @@
 #   - the array form gives the same figures; RIPE's own sample results
 #     (sagan's tests, written here) read;
 #   - tables fit 80 columns; --help fits a screen;
-#   - exit statuses: 0; 1 for a missing file or an unclosed array; 64 usage.
+#   - exit statuses: 0 (also for an empty array); 1 for a missing file, an
+#     unclosed array or a file without a single NTP result; 64 usage.
 # (The sagan results in /work/shared/corpus/ripe_atlas are GPL-3.0 and are
 # not copied into the tree; the few fields used below are restated.)
 
@@ -219,6 +220,18 @@ run_sundial atlas "$D/results.jsonl" "$T/missing.json"
 is "$RC" 1 "a missing file: exit 1"
 like "$ERR" "missing.json: No such file" "... named"
 like "$OUT" "^server 192.0.2.123" "... and the others still reported"
+# a file of other results (ping): nothing from it, named, exit 1; the
+# others are still reported.  An empty array is no error.
+printf '%s\n' '{"fw":5020,"type":"ping","prb_id":1,"dst_addr":"192.0.2.1","af":4,"timestamp":1700000000,"result":[{"rtt":1.2}]}' >"$T/ping.jsonl"
+run_sundial atlas "$T/ping.jsonl" "$D/results.jsonl"
+is "$RC" 1 "a file without any NTP result: exit 1"
+like "$ERR" "ping.jsonl: no RIPE Atlas NTP result in it, 1 rejected" "... named"
+like "$ERR" "ping.jsonl:1: .*ping" "... with file:line and the reason"
+like "$OUT" "^server 192.0.2.123" "... and the others still reported"
+echo '[]' >"$T/empty.json"
+run_sundial atlas "$T/empty.json"
+is "$RC" 0 "an empty array: exit 0"
+like "$OUT" "^RIPE Atlas NTP: 0 results from 1 files, 0 rejected" "... 0 results"
 run_sundial atlas -k 0 "$D/results.jsonl"
 is "$RC" 64 "-k 0: exit 64"
 run_sundial atlas
