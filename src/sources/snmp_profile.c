@@ -401,11 +401,12 @@ static int object_parse(struct parser *ps, const struct conf_line *l, size_t fir
 			if (!numeric)
 				return bad(ps, l,
 					   "'mul' is for gauge, counter and counter64, not %s", tw);
-			size_t k = 0;
-			for (; k < t->n_col; k++)
+			/* o is the table's last column: look at those before it */
+			size_t k = 0, before = t->n_col - 1;
+			for (; k < before; k++)
 				if (strcmp(t->col[k].name, v) == 0)
 					break;
-			if (k == t->n_col)
+			if (k == before)
 				return bad(ps, l,
 					   "'mul %s': table '%s' has no column '%s' before this "
 					   "line",

@@ -445,6 +445,8 @@ static const struct reject rejects[] = {
 	  "table 't' already reads column 1 at line 3" },
 	{ "table t 1.3.6.1 i\ncolumn a 1 gauge mul b\ncolumn b 2 gauge\n", 3,
 	  "'mul b': table 't' has no column 'b' before this line" },
+	{ "table t 1.3.6.1 i\ncolumn a 1 gauge mul a\n", 3,
+	  "'mul a': table 't' has no column 'a' before this line" },
 	{ "table t 1.3.6.1 i\ncolumn s 1 string\ncolumn a 2 gauge mul s\n", 4,
 	  "'mul s' needs a numeric column, not a string" },
 	{ "table t 1.3.6.1 i\ncolumn a 1 gauge\ncolumn b 2 string mul a\n", 4,
