@@ -5,6 +5,11 @@
 
 #include <errno.h>
 #include <ldns/ldns.h>
+#include <openssl/core_names.h>
+#include <openssl/ecdsa.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/param_build.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,17 +136,287 @@ static ldns_rr_list *zone_keys(const ldns_rr_list *all, const ldns_rdf *apex)
 	return keys;
 }
 
-/* The verdict of one signature over rrset; keys are the apex's. */
-static void verify(struct dnssec_sig *g, const ldns_rr_list *rrset, const ldns_rr *rrsig,
-		   const ldns_rr_list *keys, const ldns_rr_list *none, const ldns_rdf *apex)
+/* --- verification ---
+ *
+ * ldns_verify_rrsig_keylist_notime() makes an OpenSSL key from the DNSKEY's
+ * RDATA for every signature it checks (for ECDSA a new curve group each
+ * time: more than half of all the work on a large zone).  The verifier
+ * makes each apex key's EVP_PKEY once and checks a signature with one
+ * EVP_DigestVerify() over the data ldns lays out (RFC 4034 3.1.8.1: the
+ * RRSIG RDATA without its signature, then the RRset in canonical form and
+ * order, TTLs set to the original TTL, a wildcard's owner restored from the
+ * labels field), as ldns does.  Algorithms it does not handle itself
+ * (RSAMD5, DSA, GOST) go to ldns's path unchanged. */
+
+struct vkey {
+	const ldns_rr *rr; /* borrowed from the zone's records */
+	uint16_t tag;
+	uint8_t alg;
+	bool made;    /* pk was tried */
+	EVP_PKEY *pk; /* NULL: RDATA that makes no key (never verifies) */
+	/* A context of its own: OpenSSL 3.0 reinitialises a used context with
+	 * the key it had before, whatever key EVP_DigestVerifyInit() is given. */
+	EVP_MD_CTX *ctx;
+};
+
+struct verifier {
+	const ldns_rr_list *keys; /* the apex's zone keys, for ldns's path */
+	const ldns_rr_list *none;
+	const ldns_rdf *apex;
+	struct vkey *k;
+	size_t n;
+};
+
+/* The digest of an algorithm this file verifies itself (NULL for EdDSA,
+ * which hashes by itself); *ok false for the others. */
+static const EVP_MD *alg_md(uint8_t alg, bool *ok)
 {
-	const ldns_rdf *signer = ldns_rr_rrsig_signame(rrsig);
-	const ldns_rr_list *use = signer && name_eq(signer, apex) ? keys : none;
+	*ok = true;
+	switch (alg) {
+	case LDNS_RSASHA1:
+	case LDNS_RSASHA1_NSEC3: return EVP_sha1();
+	case LDNS_RSASHA256:
+	case LDNS_ECDSAP256SHA256: return EVP_sha256();
+	case LDNS_RSASHA512: return EVP_sha512();
+	case LDNS_ECDSAP384SHA384: return EVP_sha384();
+	case LDNS_ED25519:
+	case LDNS_ED448: return NULL;
+	default: *ok = false; return NULL;
+	}
+}
+
+/* An RSA public key from DNSKEY RDATA (RFC 3110 2: exponent length in one
+ * octet, or 0 and two; exponent; modulus). */
+static EVP_PKEY *rsa_key(const uint8_t *d, size_t len)
+{
+	size_t el, off;
+	if (len < 1)
+		return NULL;
+	if (d[0] != 0) {
+		el = d[0];
+		off = 1;
+	} else {
+		if (len < 3)
+			return NULL;
+		el = (size_t)d[1] << 8 | d[2];
+		off = 3;
+	}
+	if (el == 0 || len < off + el + 1)
+		return NULL;
+	EVP_PKEY *pk = NULL;
+	BIGNUM *e = BN_bin2bn(d + off, (int)el, NULL);
+	BIGNUM *n = BN_bin2bn(d + off + el, (int)(len - off - el), NULL);
+	OSSL_PARAM_BLD *b = OSSL_PARAM_BLD_new();
+	OSSL_PARAM *params = NULL;
+	EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+	if (e && n && b && pc && OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_RSA_N, n) &&
+	    OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_RSA_E, e) &&
+	    (params = OSSL_PARAM_BLD_to_param(b)) != NULL && EVP_PKEY_fromdata_init(pc) > 0 &&
+	    EVP_PKEY_fromdata(pc, &pk, EVP_PKEY_PUBLIC_KEY, params) <= 0)
+		pk = NULL;
+	EVP_PKEY_CTX_free(pc);
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(b);
+	BN_free(n);
+	BN_free(e);
+	return pk;
+}
+
+/* An ECDSA public key from DNSKEY RDATA (RFC 6605 4: x and y). */
+static EVP_PKEY *ec_key(const uint8_t *d, size_t len, const char *group, size_t half)
+{
+	if (len != 2 * half)
+		return NULL;
+	uint8_t pub[1 + 2 * 48];
+	char name[8];
+	if (len > sizeof pub - 1)
+		return NULL;
+	pub[0] = 0x04; /* uncompressed point */
+	memcpy(pub + 1, d, len);
+	str_copy(name, group, sizeof name);
+	OSSL_PARAM params[] = {
+		OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, name, 0),
+		OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, pub, 1 + len),
+		OSSL_PARAM_construct_end(),
+	};
+	EVP_PKEY *pk = NULL;
+	EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+	if (!pc || EVP_PKEY_fromdata_init(pc) <= 0 ||
+	    EVP_PKEY_fromdata(pc, &pk, EVP_PKEY_PUBLIC_KEY, params) <= 0)
+		pk = NULL;
+	EVP_PKEY_CTX_free(pc);
+	return pk;
+}
+
+static EVP_PKEY *make_key(const ldns_rr *rr, uint8_t alg)
+{
+	const ldns_rdf *k = ldns_rr_rdf(rr, 3);
+	const uint8_t *d = ldns_rdf_data(k);
+	size_t len = ldns_rdf_size(k);
+	switch (alg) {
+	case LDNS_ECDSAP256SHA256: return ec_key(d, len, "P-256", 32);
+	case LDNS_ECDSAP384SHA384: return ec_key(d, len, "P-384", 48);
+	case LDNS_ED25519:
+		return len == 32 ? EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, d, len)
+				 : NULL;
+	case LDNS_ED448:
+		return len == 57 ? EVP_PKEY_new_raw_public_key(EVP_PKEY_ED448, NULL, d, len) : NULL;
+	default: return rsa_key(d, len);
+	}
+}
+
+static void verifier_init(struct verifier *v, const ldns_rr_list *keys, const ldns_rr_list *none,
+			  const ldns_rdf *apex)
+{
+	memset(v, 0, sizeof *v);
+	v->keys = keys;
+	v->none = none;
+	v->apex = apex;
+	v->n = ldns_rr_list_rr_count(keys);
+	v->k = mem_calloc(v->n ? v->n : 1, sizeof *v->k);
+	for (size_t i = 0; i < v->n; i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(keys, i);
+		v->k[i].rr = rr;
+		v->k[i].tag = ldns_calc_keytag(rr);
+		v->k[i].alg = ldns_rdf_size(ldns_rr_rdf(rr, 2)) == 1
+				      ? ldns_rdf2native_int8(ldns_rr_rdf(rr, 2))
+				      : 0;
+	}
+}
+
+static void verifier_free(struct verifier *v)
+{
+	for (size_t i = 0; i < v->n; i++) {
+		EVP_MD_CTX_free(v->k[i].ctx);
+		EVP_PKEY_free(v->k[i].pk);
+	}
+	free(v->k);
+}
+
+/* The octets an RRSIG signs: its RDATA up to the signature, then rrset's
+ * records in canonical form and order (RFC 4034 3.1.8.1, 6.2, 6.3). */
+static ldns_buffer *signed_data(const ldns_rr_list *rrset, const ldns_rr *rrsig)
+{
+	ldns_rr_list *c = ldns_rr_list_clone(rrset);
+	ldns_buffer *b = ldns_buffer_new(LDNS_MAX_PACKETLEN);
+	if (!c || !b)
+		fatal("out of memory");
+	uint32_t orig = ldns_rdf2native_int32(ldns_rr_rrsig_origttl(rrsig));
+	uint8_t labels = ldns_rdf_size(ldns_rr_rrsig_labels(rrsig)) == 1
+				 ? ldns_rdf2native_int8(ldns_rr_rrsig_labels(rrsig))
+				 : 0;
+	for (size_t i = 0; i < ldns_rr_list_rr_count(c); i++) {
+		ldns_rr *rr = ldns_rr_list_rr(c, i);
+		ldns_rr_set_ttl(rr, orig);
+		uint8_t have = ldns_dname_label_count(ldns_rr_owner(rr));
+		if (have > labels) { /* a wildcard's expansion: sign "*." + the rest */
+			ldns_rdf *star = ldns_dname_new_frm_str("*");
+			ldns_rdf *rest = ldns_dname_clone_from(ldns_rr_owner(rr), have - labels);
+			if (!star || !rest || ldns_dname_cat(star, rest) != LDNS_STATUS_OK)
+				fatal("out of memory");
+			ldns_rdf_deep_free(rest);
+			ldns_rdf_deep_free(ldns_rr_owner(rr));
+			ldns_rr_set_owner(rr, star);
+		}
+		ldns_rr2canonical(rr);
+	}
+	ldns_rr_list_sort(c);
+	if (ldns_rrsig2buffer_wire(b, rrsig) != LDNS_STATUS_OK ||
+	    ldns_rr_list2buffer_wire(b, c) != LDNS_STATUS_OK)
+		fatal("out of memory");
+	ldns_rr_list_deep_free(c);
+	return b;
+}
+
+/* RFC 6605 4: an ECDSA signature is r and s of half its length each;
+ * OpenSSL wants them DER-encoded.  The DER length, or 0. */
+static size_t ecdsa_der(const uint8_t *raw, size_t len, uint8_t **der)
+{
+	if (len == 0 || len % 2 != 0)
+		return 0;
+	ECDSA_SIG *es = ECDSA_SIG_new();
+	BIGNUM *r = BN_bin2bn(raw, (int)(len / 2), NULL);
+	BIGNUM *s = BN_bin2bn(raw + len / 2, (int)(len / 2), NULL);
+	if (!es || !r || !s || ECDSA_SIG_set0(es, r, s) != 1) {
+		BN_free(r);
+		BN_free(s);
+		ECDSA_SIG_free(es);
+		return 0;
+	}
+	*der = NULL;
+	int n = i2d_ECDSA_SIG(es, der);
+	ECDSA_SIG_free(es);
+	return n > 0 ? (size_t)n : 0;
+}
+
+/* ldns's verdict, for the algorithms the verifier leaves to it. */
+static ldns_status verify_ldns(const ldns_rr_list *rrset, const ldns_rr *rrsig,
+			       const ldns_rr_list *use)
+{
 	ldns_rr_list *good = ldns_rr_list_new();
 	if (!good)
 		fatal("out of memory");
 	ldns_status st = ldns_verify_rrsig_keylist_notime(rrset, rrsig, use, good);
 	ldns_rr_list_free(good);
+	return st;
+}
+
+static ldns_status verify_status(struct verifier *v, const ldns_rr_list *rrset,
+				 const ldns_rr *rrsig)
+{
+	const ldns_rdf *signer = ldns_rr_rrsig_signame(rrsig);
+	bool apex_signs = signer && name_eq(signer, v->apex);
+	uint8_t alg = ldns_rdf2native_int8(ldns_rr_rrsig_algorithm(rrsig));
+	uint16_t tag = ldns_rdf2native_int16(ldns_rr_rrsig_keytag(rrsig));
+	bool mine;
+	const EVP_MD *md = alg_md(alg, &mine);
+	if (!mine || ldns_rr_list_rr_count(rrset) == 0)
+		return verify_ldns(rrset, rrsig, apex_signs ? v->keys : v->none);
+	const ldns_rdf *sr = ldns_rr_rrsig_sig(rrsig);
+	if (!sr)
+		return LDNS_STATUS_CRYPTO_BOGUS;
+	bool matched = false;
+	ldns_buffer *data = NULL;
+	uint8_t *der = NULL;
+	const uint8_t *sig = ldns_rdf_data(sr);
+	size_t siglen = ldns_rdf_size(sr);
+	if (alg == LDNS_ECDSAP256SHA256 || alg == LDNS_ECDSAP384SHA384) {
+		siglen = ecdsa_der(sig, siglen, &der);
+		sig = der;
+	}
+	ldns_status st = LDNS_STATUS_CRYPTO_BOGUS;
+	for (size_t i = 0; apex_signs && i < v->n && st != LDNS_STATUS_OK; i++) {
+		struct vkey *k = &v->k[i];
+		if (k->alg != alg || k->tag != tag)
+			continue;
+		matched = true;
+		if (!k->made) {
+			k->pk = make_key(k->rr, alg);
+			k->ctx = EVP_MD_CTX_new();
+			if (!k->ctx)
+				fatal("out of memory");
+			k->made = true;
+		}
+		if (!k->pk || !sig || siglen == 0)
+			continue;
+		if (!data)
+			data = signed_data(rrset, rrsig);
+		if (EVP_DigestVerifyInit(k->ctx, NULL, md, NULL, k->pk) == 1 &&
+		    EVP_DigestVerify(k->ctx, sig, siglen, ldns_buffer_begin(data),
+				     ldns_buffer_position(data)) == 1)
+			st = LDNS_STATUS_OK;
+		ERR_clear_error();
+	}
+	OPENSSL_free(der);
+	ldns_buffer_free(data);
+	return matched ? st : LDNS_STATUS_CRYPTO_NO_MATCHING_KEYTAG_DNSKEY;
+}
+
+/* The verdict of one signature over rrset. */
+static void verify(struct dnssec_sig *g, const ldns_rr_list *rrset, const ldns_rr *rrsig,
+		   struct verifier *v)
+{
+	ldns_status st = verify_status(v, rrset, rrsig);
 	g->why[0] = '\0';
 	switch (st) {
 	case LDNS_STATUS_OK: g->crypto = DNSSEC_SIG_VALID; break;
@@ -169,8 +444,7 @@ static struct dnssec_rrset *push_rrset(dnssec_zone *z)
 /* The records all[i..j) share one owner.  *cut is the zone cut above them
  * (borrowed from all), or NULL; updated when this owner is one. */
 static void add_owner(dnssec_zone *z, const ldns_rr_list *all, size_t i, size_t j,
-		      const ldns_rdf *apex, const ldns_rr_list *keys, const ldns_rr_list *none,
-		      const ldns_rdf **cut)
+		      const ldns_rdf *apex, struct verifier *v, const ldns_rdf **cut)
 {
 	const ldns_rdf *owner = ldns_rr_owner(ldns_rr_list_rr(all, i));
 	if (*cut && !ldns_dname_is_subdomain(owner, *cut))
@@ -230,7 +504,7 @@ static void add_owner(dnssec_zone *z, const ldns_rr_list *all, size_t i, size_t 
 			g->orig_ttl = ldns_rdf2native_int32(ldns_rr_rrsig_origttl(sig));
 			g->inception = ldns_rdf2native_int32(ldns_rr_rrsig_inception(sig));
 			g->expiration = ldns_rdf2native_int32(ldns_rr_rrsig_expiration(sig));
-			verify(g, set, sig, keys, none, apex);
+			verify(g, set, sig, v);
 		}
 		ldns_rr_list_free(set); /* the records stay in all */
 		k = e;
@@ -250,6 +524,8 @@ static void build(dnssec_zone *z, ldns_rr_list *all, const ldns_rdf *apex)
 	if (!none)
 		fatal("out of memory");
 	z->n_keys = ldns_rr_list_rr_count(keys);
+	struct verifier v;
+	verifier_init(&v, keys, none, apex);
 	const ldns_rdf *cut = NULL;
 	size_t n = ldns_rr_list_rr_count(all);
 	for (size_t i = 0; i < n;) {
@@ -257,9 +533,10 @@ static void build(dnssec_zone *z, ldns_rr_list *all, const ldns_rdf *apex)
 		size_t j = i + 1;
 		while (j < n && name_eq(ldns_rr_owner(ldns_rr_list_rr(all, j)), owner))
 			j++;
-		add_owner(z, all, i, j, apex, keys, none, &cut);
+		add_owner(z, all, i, j, apex, &v, &cut);
 		i = j;
 	}
+	verifier_free(&v);
 	ldns_rr_list_free(keys);
 	ldns_rr_list_free(none);
 }
