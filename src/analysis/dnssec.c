@@ -10,9 +10,12 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/log.h"
 #include "common/mem.h"
@@ -152,11 +155,16 @@ struct vkey {
 	const ldns_rr *rr; /* borrowed from the zone's records */
 	uint16_t tag;
 	uint8_t alg;
-	bool made;    /* pk was tried */
 	EVP_PKEY *pk; /* NULL: RDATA that makes no key (never verifies) */
-	/* A context of its own: OpenSSL 3.0 reinitialises a used context with
-	 * the key it had before, whatever key EVP_DigestVerifyInit() is given. */
-	EVP_MD_CTX *ctx;
+};
+
+/* One signature to check: sigs[sig] of the zone's RRsets[rrset], over set
+ * (the RRset's records, borrowed), with rrsig. */
+struct vjob {
+	size_t rrset, sig;
+	const ldns_rr_list *set;
+	const ldns_rr *rrsig;
+	bool mine; /* an algorithm the verifier handles (else ldns, in one thread) */
 };
 
 struct verifier {
@@ -165,6 +173,10 @@ struct verifier {
 	const ldns_rdf *apex;
 	struct vkey *k;
 	size_t n;
+	struct vjob *jobs;
+	size_t n_jobs, cap_jobs;
+	ldns_rr_list **sets; /* the RRsets' record lists, freed at the end */
+	size_t n_sets, cap_sets;
 };
 
 /* The digest of an algorithm this file verifies itself (NULL for EdDSA,
@@ -281,16 +293,22 @@ static void verifier_init(struct verifier *v, const ldns_rr_list *keys, const ld
 		v->k[i].alg = ldns_rdf_size(ldns_rr_rdf(rr, 2)) == 1
 				      ? ldns_rdf2native_int8(ldns_rr_rdf(rr, 2))
 				      : 0;
+		bool mine;
+		(void)alg_md(v->k[i].alg, &mine);
+		if (mine && ldns_rr_rd_count(rr) >= 4)
+			v->k[i].pk = make_key(rr, v->k[i].alg);
 	}
 }
 
 static void verifier_free(struct verifier *v)
 {
-	for (size_t i = 0; i < v->n; i++) {
-		EVP_MD_CTX_free(v->k[i].ctx);
+	for (size_t i = 0; i < v->n; i++)
 		EVP_PKEY_free(v->k[i].pk);
-	}
 	free(v->k);
+	for (size_t i = 0; i < v->n_sets; i++)
+		ldns_rr_list_free(v->sets[i]); /* the records stay in all */
+	free(v->sets);
+	free(v->jobs);
 }
 
 /* The octets an RRSIG signs: its RDATA up to the signature, then rrset's
@@ -361,8 +379,11 @@ static ldns_status verify_ldns(const ldns_rr_list *rrset, const ldns_rr *rrsig,
 	return st;
 }
 
-static ldns_status verify_status(struct verifier *v, const ldns_rr_list *rrset,
-				 const ldns_rr *rrsig)
+/* ctx: a context per key, of the calling thread: OpenSSL 3.0 reinitialises
+ * a used context with the key it had before, whatever key
+ * EVP_DigestVerifyInit() is given. */
+static ldns_status verify_status(const struct verifier *v, EVP_MD_CTX **ctx,
+				 const ldns_rr_list *rrset, const ldns_rr *rrsig)
 {
 	const ldns_rdf *signer = ldns_rr_rrsig_signame(rrsig);
 	bool apex_signs = signer && name_eq(signer, v->apex);
@@ -386,23 +407,18 @@ static ldns_status verify_status(struct verifier *v, const ldns_rr_list *rrset,
 	}
 	ldns_status st = LDNS_STATUS_CRYPTO_BOGUS;
 	for (size_t i = 0; apex_signs && i < v->n && st != LDNS_STATUS_OK; i++) {
-		struct vkey *k = &v->k[i];
+		const struct vkey *k = &v->k[i];
 		if (k->alg != alg || k->tag != tag)
 			continue;
 		matched = true;
-		if (!k->made) {
-			k->pk = make_key(k->rr, alg);
-			k->ctx = EVP_MD_CTX_new();
-			if (!k->ctx)
-				fatal("out of memory");
-			k->made = true;
-		}
 		if (!k->pk || !sig || siglen == 0)
 			continue;
 		if (!data)
 			data = signed_data(rrset, rrsig);
-		if (EVP_DigestVerifyInit(k->ctx, NULL, md, NULL, k->pk) == 1 &&
-		    EVP_DigestVerify(k->ctx, sig, siglen, ldns_buffer_begin(data),
+		if (!ctx[i] && !(ctx[i] = EVP_MD_CTX_new()))
+			fatal("out of memory");
+		if (EVP_DigestVerifyInit(ctx[i], NULL, md, NULL, k->pk) == 1 &&
+		    EVP_DigestVerify(ctx[i], sig, siglen, ldns_buffer_begin(data),
 				     ldns_buffer_position(data)) == 1)
 			st = LDNS_STATUS_OK;
 		ERR_clear_error();
@@ -412,11 +428,9 @@ static ldns_status verify_status(struct verifier *v, const ldns_rr_list *rrset,
 	return matched ? st : LDNS_STATUS_CRYPTO_NO_MATCHING_KEYTAG_DNSKEY;
 }
 
-/* The verdict of one signature over rrset. */
-static void verify(struct dnssec_sig *g, const ldns_rr_list *rrset, const ldns_rr *rrsig,
-		   struct verifier *v)
+/* The verdict of one signature over rrset, into g. */
+static void set_verdict(struct dnssec_sig *g, ldns_status st)
 {
-	ldns_status st = verify_status(v, rrset, rrsig);
 	g->why[0] = '\0';
 	switch (st) {
 	case LDNS_STATUS_OK: g->crypto = DNSSEC_SIG_VALID; break;
@@ -427,6 +441,97 @@ static void verify(struct dnssec_sig *g, const ldns_rr_list *rrset, const ldns_r
 		g->crypto = DNSSEC_SIG_BOGUS;
 		str_copy(g->why, ldns_get_errorstr_by_id(st), sizeof g->why);
 		break;
+	}
+}
+
+/* Queues the check of rrsig over set (the signature sigs[sig] of the zone's
+ * RRsets[rrset]); run_jobs() checks them all. */
+static void add_job(struct verifier *v, size_t rrset, size_t sig, const ldns_rr_list *set,
+		    const ldns_rr *rrsig)
+{
+	if (v->n_jobs == v->cap_jobs) {
+		v->cap_jobs = v->cap_jobs ? 2 * v->cap_jobs : 1024;
+		v->jobs = mem_realloc(v->jobs, v->cap_jobs * sizeof *v->jobs);
+	}
+	bool mine;
+	(void)alg_md(ldns_rdf2native_int8(ldns_rr_rrsig_algorithm(rrsig)), &mine);
+	v->jobs[v->n_jobs++] = (struct vjob){ rrset, sig, set, rrsig, mine };
+}
+
+/* Keeps set (a list of borrowed records) until the verifier is freed. */
+static void keep_set(struct verifier *v, ldns_rr_list *set)
+{
+	if (v->n_sets == v->cap_sets) {
+		v->cap_sets = v->cap_sets ? 2 * v->cap_sets : 1024;
+		v->sets = mem_realloc(v->sets, v->cap_sets * sizeof *v->sets);
+	}
+	v->sets[v->n_sets++] = set;
+}
+
+struct vthread {
+	const struct verifier *v;
+	dnssec_zone *z;
+	atomic_size_t *next;
+};
+
+#define JOB_CHUNK 64
+
+/* A thread's share: chunks of the jobs the verifier handles, taken in turn
+ * (each job writes only its own signature's verdict). */
+static void *verify_thread(void *arg)
+{
+	struct vthread *t = arg;
+	const struct verifier *v = t->v;
+	EVP_MD_CTX **ctx = mem_calloc(v->n ? v->n : 1, sizeof *ctx);
+	for (;;) {
+		size_t from = atomic_fetch_add(t->next, JOB_CHUNK);
+		if (from >= v->n_jobs)
+			break;
+		size_t to = from + JOB_CHUNK < v->n_jobs ? from + JOB_CHUNK : v->n_jobs;
+		for (size_t i = from; i < to; i++) {
+			const struct vjob *j = &v->jobs[i];
+			if (j->mine)
+				set_verdict(&t->z->rrsets[j->rrset].sigs[j->sig],
+					    verify_status(v, ctx, j->set, j->rrsig));
+		}
+	}
+	for (size_t i = 0; i < v->n; i++)
+		EVP_MD_CTX_free(ctx[i]);
+	free(ctx);
+	return NULL;
+}
+
+/* Checks every queued signature: those of the algorithms the verifier
+ * handles on up to as many threads as there are processors (at most 8; one
+ * for a small zone), the others through ldns on this thread. */
+static void run_jobs(const struct verifier *v, dnssec_zone *z)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t nt = cpus > 1 ? (size_t)cpus : 1;
+	if (nt > 8)
+		nt = 8;
+	if (nt > v->n_jobs / (4 * JOB_CHUNK))
+		nt = v->n_jobs / (4 * JOB_CHUNK) > 0 ? v->n_jobs / (4 * JOB_CHUNK) : 1;
+	atomic_size_t next = 0;
+	struct vthread t = { v, z, &next };
+	pthread_t tid[8];
+	size_t started = 0;
+	for (size_t i = 1; i < nt; i++) {
+		if (pthread_create(&tid[started], NULL, verify_thread, &t) != 0)
+			break; /* fewer threads: the others take its share */
+		started++;
+	}
+	verify_thread(&t);
+	for (size_t i = 0; i < started; i++)
+		pthread_join(tid[i], NULL);
+	for (size_t i = 0; i < v->n_jobs; i++) {
+		const struct vjob *j = &v->jobs[i];
+		if (j->mine)
+			continue;
+		const ldns_rdf *signer = ldns_rr_rrsig_signame(j->rrsig);
+		bool apex_signs = signer && name_eq(signer, v->apex);
+		set_verdict(&z->rrsets[j->rrset].sigs[j->sig],
+			    verify_ldns(j->set, j->rrsig, apex_signs ? v->keys : v->none));
 	}
 }
 
@@ -504,9 +609,9 @@ static void add_owner(dnssec_zone *z, const ldns_rr_list *all, size_t i, size_t 
 			g->orig_ttl = ldns_rdf2native_int32(ldns_rr_rrsig_origttl(sig));
 			g->inception = ldns_rdf2native_int32(ldns_rr_rrsig_inception(sig));
 			g->expiration = ldns_rdf2native_int32(ldns_rr_rrsig_expiration(sig));
-			verify(g, set, sig, v);
+			add_job(v, z->n - 1, s->n_sigs - 1, set, sig);
 		}
-		ldns_rr_list_free(set); /* the records stay in all */
+		keep_set(v, set);
 		k = e;
 	}
 	free(text);
@@ -536,6 +641,7 @@ static void build(dnssec_zone *z, ldns_rr_list *all, const ldns_rdf *apex)
 		add_owner(z, all, i, j, apex, &v, &cut);
 		i = j;
 	}
+	run_jobs(&v, z);
 	verifier_free(&v);
 	ldns_rr_list_free(keys);
 	ldns_rr_list_free(none);
@@ -678,10 +784,19 @@ int dnssec_zone_read(const char *path, const char *origin, dnssec_zone **out, ch
 		rc = -ENODATA;
 		goto out;
 	}
-	all = ldns_rr_list_clone(ldns_zone_rrs(lz));
+	/* the zone's records, taken over (a copy would hold the zone twice) */
+	all = ldns_zone_rrs(lz);
+	ldns_zone_set_rrs(lz, ldns_rr_list_new());
 	ldns_rr *soa_copy = ldns_rr_clone(soa);
 	if (!all || !soa_copy || !ldns_rr_list_push_rr(all, soa_copy))
 		fatal("out of memory");
+	/* what the records were read from is not needed any more */
+	ldns_zone_deep_free(lz);
+	lz = NULL;
+	fclose(fp);
+	fp = NULL;
+	free(text);
+	text = NULL;
 	dnssec_zone *z = zone_new(DNSSEC_FROM_FILE);
 	build(z, all, ldns_rr_owner(soa_copy));
 	*out = z;
