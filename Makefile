@@ -32,6 +32,8 @@ bench: deps build
 	bench/noise
 	bench/collect
 	bench/snmp
+	bench/stats
+	bench/dnssec
 
 fuzz: deps
 	@[ -f build-fuzz/build.ninja ] || CC=clang meson setup build-fuzz -Dfuzzing=true \

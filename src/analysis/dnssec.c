@@ -149,7 +149,12 @@ static ldns_rr_list *zone_keys(const ldns_rr_list *all, const ldns_rdf *apex)
  * RRSIG RDATA without its signature, then the RRset in canonical form and
  * order, TTLs set to the original TTL, a wildcard's owner restored from the
  * labels field), as ldns does.  Algorithms it does not handle itself
- * (RSAMD5, DSA, GOST) go to ldns's path unchanged. */
+ * (RSAMD5, DSA, GOST) go to ldns's path unchanged.
+ *
+ * The checks are queued while the RRsets are built and run at the end
+ * (run_jobs()), on a thread per processor: the keys are made before, each
+ * thread has its own contexts, and each check writes only its own
+ * signature's verdict; the records are only read. */
 
 struct vkey {
 	const ldns_rr *rr; /* borrowed from the zone's records */
@@ -379,9 +384,10 @@ static ldns_status verify_ldns(const ldns_rr_list *rrset, const ldns_rr *rrsig,
 	return st;
 }
 
-/* ctx: a context per key, of the calling thread: OpenSSL 3.0 reinitialises
+/* ctx: a context per key, of the calling thread (OpenSSL 3.0 reinitialises
  * a used context with the key it had before, whatever key
- * EVP_DigestVerifyInit() is given. */
+ * EVP_DigestVerifyInit() is given); NULL will do for the algorithms left to
+ * ldns. */
 static ldns_status verify_status(const struct verifier *v, EVP_MD_CTX **ctx,
 				 const ldns_rr_list *rrset, const ldns_rr *rrsig)
 {
@@ -391,7 +397,7 @@ static ldns_status verify_status(const struct verifier *v, EVP_MD_CTX **ctx,
 	uint16_t tag = ldns_rdf2native_int16(ldns_rr_rrsig_keytag(rrsig));
 	bool mine;
 	const EVP_MD *md = alg_md(alg, &mine);
-	if (!mine || ldns_rr_list_rr_count(rrset) == 0)
+	if (!mine) /* not on the verify threads: run_jobs() keeps these for itself */
 		return verify_ldns(rrset, rrsig, apex_signs ? v->keys : v->none);
 	const ldns_rdf *sr = ldns_rr_rrsig_sig(rrsig);
 	if (!sr)
@@ -528,10 +534,8 @@ static void run_jobs(const struct verifier *v, dnssec_zone *z)
 		const struct vjob *j = &v->jobs[i];
 		if (j->mine)
 			continue;
-		const ldns_rdf *signer = ldns_rr_rrsig_signame(j->rrsig);
-		bool apex_signs = signer && name_eq(signer, v->apex);
 		set_verdict(&z->rrsets[j->rrset].sigs[j->sig],
-			    verify_ldns(j->set, j->rrsig, apex_signs ? v->keys : v->none));
+			    verify_status(v, NULL, j->set, j->rrsig));
 	}
 }
 
