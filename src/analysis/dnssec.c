@@ -157,7 +157,6 @@ static ldns_rr_list *zone_keys(const ldns_rr_list *all, const ldns_rdf *apex)
  * signature's verdict; the records are only read. */
 
 struct vkey {
-	const ldns_rr *rr; /* borrowed from the zone's records */
 	uint16_t tag;
 	uint8_t alg;
 	EVP_PKEY *pk; /* NULL: RDATA that makes no key (never verifies) */
@@ -184,11 +183,26 @@ struct verifier {
 	size_t n_sets, cap_sets;
 };
 
-/* The digest of an algorithm this file verifies itself (NULL for EdDSA,
- * which hashes by itself); *ok false for the others. */
-static const EVP_MD *alg_md(uint8_t alg, bool *ok)
+/* Whether the verifier checks alg itself (else ldns does). */
+static bool handled(uint8_t alg)
 {
-	*ok = true;
+	switch (alg) {
+	case LDNS_RSASHA1:
+	case LDNS_RSASHA1_NSEC3:
+	case LDNS_RSASHA256:
+	case LDNS_RSASHA512:
+	case LDNS_ECDSAP256SHA256:
+	case LDNS_ECDSAP384SHA384:
+	case LDNS_ED25519:
+	case LDNS_ED448: return true;
+	default: return false;
+	}
+}
+
+/* The digest of an algorithm the verifier handles (NULL for EdDSA, which
+ * hashes by itself). */
+static const EVP_MD *alg_md(uint8_t alg)
+{
 	switch (alg) {
 	case LDNS_RSASHA1:
 	case LDNS_RSASHA1_NSEC3: return EVP_sha1();
@@ -196,9 +210,7 @@ static const EVP_MD *alg_md(uint8_t alg, bool *ok)
 	case LDNS_ECDSAP256SHA256: return EVP_sha256();
 	case LDNS_RSASHA512: return EVP_sha512();
 	case LDNS_ECDSAP384SHA384: return EVP_sha384();
-	case LDNS_ED25519:
-	case LDNS_ED448: return NULL;
-	default: *ok = false; return NULL;
+	default: return NULL;
 	}
 }
 
@@ -293,14 +305,11 @@ static void verifier_init(struct verifier *v, const ldns_rr_list *keys, const ld
 	v->k = mem_calloc(v->n ? v->n : 1, sizeof *v->k);
 	for (size_t i = 0; i < v->n; i++) {
 		const ldns_rr *rr = ldns_rr_list_rr(keys, i);
-		v->k[i].rr = rr;
 		v->k[i].tag = ldns_calc_keytag(rr);
 		v->k[i].alg = ldns_rdf_size(ldns_rr_rdf(rr, 2)) == 1
 				      ? ldns_rdf2native_int8(ldns_rr_rdf(rr, 2))
 				      : 0;
-		bool mine;
-		(void)alg_md(v->k[i].alg, &mine);
-		if (mine && ldns_rr_rd_count(rr) >= 4)
+		if (handled(v->k[i].alg) && ldns_rr_rd_count(rr) >= 4)
 			v->k[i].pk = make_key(rr, v->k[i].alg);
 	}
 }
@@ -316,14 +325,15 @@ static void verifier_free(struct verifier *v)
 	free(v->jobs);
 }
 
-/* The octets an RRSIG signs: its RDATA up to the signature, then rrset's
- * records in canonical form and order (RFC 4034 3.1.8.1, 6.2, 6.3). */
-static ldns_buffer *signed_data(const ldns_rr_list *rrset, const ldns_rr *rrsig)
+/* The octets an RRSIG signs, into b (emptied first): its RDATA up to the
+ * signature, then rrset's records in canonical form and order (RFC 4034
+ * 3.1.8.1, 6.2, 6.3). */
+static void signed_data(ldns_buffer *b, const ldns_rr_list *rrset, const ldns_rr *rrsig)
 {
 	ldns_rr_list *c = ldns_rr_list_clone(rrset);
-	ldns_buffer *b = ldns_buffer_new(LDNS_MAX_PACKETLEN);
-	if (!c || !b)
+	if (!c)
 		fatal("out of memory");
+	ldns_buffer_clear(b);
 	uint32_t orig = ldns_rdf2native_int32(ldns_rr_rrsig_origttl(rrsig));
 	uint8_t labels = ldns_rdf_size(ldns_rr_rrsig_labels(rrsig)) == 1
 				 ? ldns_rdf2native_int8(ldns_rr_rrsig_labels(rrsig))
@@ -348,7 +358,6 @@ static ldns_buffer *signed_data(const ldns_rr_list *rrset, const ldns_rr *rrsig)
 	    ldns_rr_list2buffer_wire(b, c) != LDNS_STATUS_OK)
 		fatal("out of memory");
 	ldns_rr_list_deep_free(c);
-	return b;
 }
 
 /* RFC 6605 4: an ECDSA signature is r and s of half its length each;
@@ -384,26 +393,30 @@ static ldns_status verify_ldns(const ldns_rr_list *rrset, const ldns_rr *rrsig,
 	return st;
 }
 
-/* ctx: a context per key, of the calling thread (OpenSSL 3.0 reinitialises
- * a used context with the key it had before, whatever key
- * EVP_DigestVerifyInit() is given); NULL will do for the algorithms left to
- * ldns. */
-static ldns_status verify_status(const struct verifier *v, EVP_MD_CTX **ctx,
+/* What a verifying thread keeps from one signature to the next: a context
+ * per key (OpenSSL 3.0 reinitialises a used context with the key it had
+ * before, whatever key EVP_DigestVerifyInit() is given) and the buffer the
+ * signed data is laid out in. */
+struct vscratch {
+	EVP_MD_CTX **ctx;
+	ldns_buffer *data;
+};
+
+/* w: the calling thread's; NULL will do for the algorithms left to ldns. */
+static ldns_status verify_status(const struct verifier *v, struct vscratch *w,
 				 const ldns_rr_list *rrset, const ldns_rr *rrsig)
 {
 	const ldns_rdf *signer = ldns_rr_rrsig_signame(rrsig);
 	bool apex_signs = signer && name_eq(signer, v->apex);
 	uint8_t alg = ldns_rdf2native_int8(ldns_rr_rrsig_algorithm(rrsig));
 	uint16_t tag = ldns_rdf2native_int16(ldns_rr_rrsig_keytag(rrsig));
-	bool mine;
-	const EVP_MD *md = alg_md(alg, &mine);
-	if (!mine) /* not on the verify threads: run_jobs() keeps these for itself */
+	if (!handled(alg)) /* not on the verify threads: run_jobs() keeps these */
 		return verify_ldns(rrset, rrsig, apex_signs ? v->keys : v->none);
+	const EVP_MD *md = alg_md(alg);
 	const ldns_rdf *sr = ldns_rr_rrsig_sig(rrsig);
 	if (!sr)
 		return LDNS_STATUS_CRYPTO_BOGUS;
-	bool matched = false;
-	ldns_buffer *data = NULL;
+	bool matched = false, laid_out = false;
 	uint8_t *der = NULL;
 	const uint8_t *sig = ldns_rdf_data(sr);
 	size_t siglen = ldns_rdf_size(sr);
@@ -419,18 +432,20 @@ static ldns_status verify_status(const struct verifier *v, EVP_MD_CTX **ctx,
 		matched = true;
 		if (!k->pk || !sig || siglen == 0)
 			continue;
-		if (!data)
-			data = signed_data(rrset, rrsig);
-		if (!ctx[i] && !(ctx[i] = EVP_MD_CTX_new()))
+		if (!laid_out) {
+			signed_data(w->data, rrset, rrsig);
+			laid_out = true;
+		}
+		EVP_MD_CTX **ctx = &w->ctx[i];
+		if (!*ctx && !(*ctx = EVP_MD_CTX_new()))
 			fatal("out of memory");
-		if (EVP_DigestVerifyInit(ctx[i], NULL, md, NULL, k->pk) == 1 &&
-		    EVP_DigestVerify(ctx[i], sig, siglen, ldns_buffer_begin(data),
-				     ldns_buffer_position(data)) == 1)
+		if (EVP_DigestVerifyInit(*ctx, NULL, md, NULL, k->pk) == 1 &&
+		    EVP_DigestVerify(*ctx, sig, siglen, ldns_buffer_begin(w->data),
+				     ldns_buffer_position(w->data)) == 1)
 			st = LDNS_STATUS_OK;
 		ERR_clear_error();
 	}
 	OPENSSL_free(der);
-	ldns_buffer_free(data);
 	return matched ? st : LDNS_STATUS_CRYPTO_NO_MATCHING_KEYTAG_DNSKEY;
 }
 
@@ -459,8 +474,7 @@ static void add_job(struct verifier *v, size_t rrset, size_t sig, const ldns_rr_
 		v->cap_jobs = v->cap_jobs ? 2 * v->cap_jobs : 1024;
 		v->jobs = mem_realloc(v->jobs, v->cap_jobs * sizeof *v->jobs);
 	}
-	bool mine;
-	(void)alg_md(ldns_rdf2native_int8(ldns_rr_rrsig_algorithm(rrsig)), &mine);
+	bool mine = handled(ldns_rdf2native_int8(ldns_rr_rrsig_algorithm(rrsig)));
 	v->jobs[v->n_jobs++] = (struct vjob){ rrset, sig, set, rrsig, mine };
 }
 
@@ -488,7 +502,10 @@ static void *verify_thread(void *arg)
 {
 	struct vthread *t = arg;
 	const struct verifier *v = t->v;
-	EVP_MD_CTX **ctx = mem_calloc(v->n ? v->n : 1, sizeof *ctx);
+	struct vscratch w = { mem_calloc(v->n ? v->n : 1, sizeof *w.ctx),
+			      ldns_buffer_new(LDNS_MAX_PACKETLEN) };
+	if (!w.data)
+		fatal("out of memory");
 	for (;;) {
 		size_t from = atomic_fetch_add(t->next, JOB_CHUNK);
 		if (from >= v->n_jobs)
@@ -498,12 +515,13 @@ static void *verify_thread(void *arg)
 			const struct vjob *j = &v->jobs[i];
 			if (j->mine)
 				set_verdict(&t->z->rrsets[j->rrset].sigs[j->sig],
-					    verify_status(v, ctx, j->set, j->rrsig));
+					    verify_status(v, &w, j->set, j->rrsig));
 		}
 	}
 	for (size_t i = 0; i < v->n; i++)
-		EVP_MD_CTX_free(ctx[i]);
-	free(ctx);
+		EVP_MD_CTX_free(w.ctx[i]);
+	free(w.ctx);
+	ldns_buffer_free(w.data);
 	return NULL;
 }
 
